@@ -1,0 +1,205 @@
+import type { ConfigState, KeyEntry } from './config-state.js';
+import { routeBackendRefs } from './decode/route-rules.js';
+import { BACKEND_DEFAULTS, resolveBreaker, resolveHealthCheck, resolveRetry, resolveTimeouts } from './defaults.js';
+import { deepFreeze } from './deep-freeze.js';
+import { ConfigIssueCode, type ConfigIssue } from './issues.js';
+import type { BackendSpec, ServerSpec } from './schema/backend.js';
+import type { FilterSpec } from './schema/filter.js';
+import type { RouteSpec } from './schema/route.js';
+import type { BackendConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
+
+export interface BuildSnapshotOptions {
+  readonly prefix: string;
+  /** filter types that can be instantiated; a FilterSpec naming another type is rejected */
+  readonly filterTypes: ReadonlySet<string>;
+  readonly now: () => Date;
+}
+
+/**
+ * Builds the next immutable snapshot from the decoded state.
+ *
+ * Reference rules (SPEC §3): a route whose backend or filter does not exist keeps its last
+ * valid version, or stays inactive if it never had one. A backend or filter that is deleted while
+ * an active route still uses it is *retained* (its last version keeps serving, with an issue on its
+ * key) until no route refers to it: deleting a key can never drop a route that was serving.
+ *
+ * `activeRoutes` carries, across builds, the last version of each route that was active.
+ */
+export function buildSnapshot(
+  state: ConfigState,
+  previous: ConfigSnapshot | undefined,
+  activeRoutes: Map<string, RouteConfig>,
+  opts: BuildSnapshotOptions,
+): ConfigSnapshot {
+  const issues: ConfigIssue[] = [];
+  const routeEntries: KeyEntry[] = [];
+  const backendEntries: KeyEntry[] = [];
+  const serversByBackend = new Map<string, ServerConfig[]>();
+  const filters = new Map<string, FilterConfig>();
+
+  for (const entry of state.entries()) {
+    issues.push(...entry.issues);
+    const { ref, valid } = entry;
+    if (!valid) continue;
+    switch (ref.kind) {
+      case 'route':
+        routeEntries.push(entry);
+        break;
+      case 'backend':
+        backendEntries.push(entry);
+        break;
+      case 'server': {
+        const spec = valid.doc as ServerSpec;
+        const list = serversByBackend.get(ref.backendId) ?? [];
+        list.push(serverConfig(ref.id, spec, entry.key));
+        serversByBackend.set(ref.backendId, list);
+        break;
+      }
+      case 'filter': {
+        const spec = valid.doc as FilterSpec;
+        if (!opts.filterTypes.has(spec.type)) {
+          issues.push({
+            key: entry.key,
+            field: 'type',
+            code: ConfigIssueCode.invalidValue,
+            message: `type ${spec.type} is not a loaded filter module`,
+            revision: valid.modRevision,
+          });
+          break;
+        }
+        filters.set(ref.id, { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const backends = new Map<string, BackendConfig>();
+  for (const entry of backendEntries) {
+    if (entry.ref.kind !== 'backend' || !entry.valid) continue;
+    const id = entry.ref.id;
+    backends.set(id, backendConfig(id, entry.key, entry.valid.modRevision, entry.valid.doc as BackendSpec, serversByBackend.get(id)));
+  }
+
+  const retained = new Set<string>();
+  const resolve = (spec: RouteSpec, routeKey: string): string[] => {
+    const missing: string[] = [];
+    for (const id of routeBackendRefs(spec)) {
+      if (backends.has(id)) continue;
+      const old = previous?.backends.get(id);
+      if (old) {
+        backends.set(id, old);
+        if (!retained.has(old.key)) {
+          retained.add(old.key);
+          issues.push({
+            key: old.key,
+            code: ConfigIssueCode.retained,
+            message: `backend ${id} is gone from the store but still used by ${routeKey}: its last version keeps serving`,
+            revision: old.modRevision,
+          });
+        }
+        continue;
+      }
+      missing.push(`backend ${id}`);
+    }
+    for (const id of spec.filters ?? []) {
+      if (filters.has(id)) continue;
+      const old = previous?.filters.get(id);
+      if (old && opts.filterTypes.has(old.spec.type)) {
+        filters.set(id, old);
+        if (!retained.has(old.key)) {
+          retained.add(old.key);
+          issues.push({
+            key: old.key,
+            code: ConfigIssueCode.retained,
+            message: `filter ${id} is gone or unusable but still used by ${routeKey}: its last version keeps serving`,
+            revision: old.modRevision,
+          });
+        }
+        continue;
+      }
+      missing.push(`filter ${id}`);
+    }
+    return missing;
+  };
+
+  const routes = new Map<string, RouteConfig>();
+  const seenRoutes = new Set<string>();
+  for (const entry of routeEntries) {
+    if (entry.ref.kind !== 'route' || !entry.valid) continue;
+    const id = entry.ref.id;
+    seenRoutes.add(id);
+    const spec = entry.valid.doc as RouteSpec;
+    const missing = resolve(spec, entry.key);
+    if (missing.length === 0) {
+      const route: RouteConfig = { id, key: entry.key, modRevision: entry.valid.modRevision, spec, priority: spec.priority ?? 0 };
+      routes.set(id, route);
+      activeRoutes.set(id, route);
+      continue;
+    }
+    const last = activeRoutes.get(id);
+    const fallback = last && last.modRevision !== entry.valid.modRevision && resolve(last.spec, entry.key).length === 0;
+    issues.push({
+      key: entry.key,
+      code: ConfigIssueCode.unresolvedReference,
+      field: missing[0]?.startsWith('filter') ? 'filters' : 'backend',
+      message: `refers to ${missing.join(', ')}, which does not exist; ${
+        fallback ? `revision ${last.modRevision} of this route keeps serving` : 'the route is inactive'
+      }`,
+      revision: entry.valid.modRevision,
+    });
+    if (fallback) routes.set(id, last);
+  }
+  for (const id of [...activeRoutes.keys()]) if (!seenRoutes.has(id)) activeRoutes.delete(id);
+
+  issues.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.field ?? '').localeCompare(b.field ?? '')));
+  return deepFreeze({
+    revision: state.revision,
+    appliedAt: opts.now().toISOString(),
+    routes,
+    backends,
+    filters,
+    issues,
+  });
+}
+
+function serverConfig(id: string, spec: ServerSpec, source: string): ServerConfig {
+  return {
+    id,
+    url: normalizeOrigin(spec.url),
+    weight: spec.weight ?? BACKEND_DEFAULTS.serverWeight,
+    state: spec.state ?? 'active',
+    source,
+  };
+}
+
+function normalizeOrigin(url: string): string {
+  return new URL(url).origin;
+}
+
+function backendConfig(
+  id: string,
+  key: string,
+  modRevision: number,
+  spec: BackendSpec,
+  keyed: readonly ServerConfig[] | undefined,
+): BackendConfig {
+  const servers = new Map<string, ServerConfig>();
+  for (const s of spec.servers ?? []) servers.set(s.id, serverConfig(s.id, s, 'inline'));
+  for (const s of keyed ?? []) servers.set(s.id, s);
+  return {
+    id,
+    key,
+    modRevision,
+    spec,
+    balancer: spec.balancer ?? 'round-robin',
+    hashKey: spec.hashKey,
+    servers: [...servers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    timeouts: resolveTimeouts(spec),
+    maxConnectionsPerServer: spec.maxConnectionsPerServer ?? BACKEND_DEFAULTS.maxConnectionsPerServer,
+    healthCheck: resolveHealthCheck(spec),
+    breaker: resolveBreaker(spec),
+    retry: resolveRetry(spec),
+  };
+}

@@ -1,0 +1,96 @@
+import type { Logger } from 'pino';
+import { buildSnapshot } from './build-snapshot.js';
+import { ConfigState } from './config-state.js';
+import type { Validators } from './decode/validators.js';
+import { formatIssue, type ConfigIssue } from './issues.js';
+import type { ConfigSnapshot, RouteConfig } from './snapshot.js';
+import type { ConfigStore, StoreUpdate, WatchHandle } from './store/types.js';
+
+export interface ConfigManagerOptions {
+  readonly store: ConfigStore;
+  readonly validators: Validators;
+  readonly logger: Logger;
+  readonly filterTypes: () => ReadonlySet<string>;
+  /** called with every new snapshot; an exception keeps the previous one serving */
+  readonly onSnapshot: (snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]) => void;
+  /** how long a burst of store updates is gathered before one snapshot is built (default 5 ms) */
+  readonly coalesceMs?: number;
+  readonly now?: () => Date;
+}
+
+/**
+ * Follows the store: one read of the prefix at revision R, then the watch from R + 1. Updates that
+ * arrive within `coalesceMs` of each other become one snapshot; every store revision is applied
+ * whole (the store never splits a revision across updates, and neither does this queue).
+ */
+export class ConfigManager {
+  readonly #opts: ConfigManagerOptions;
+  readonly #state: ConfigState;
+  readonly #activeRoutes = new Map<string, RouteConfig>();
+  #pending: StoreUpdate[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #watch: WatchHandle | undefined;
+  #current: ConfigSnapshot | undefined;
+  #closed = false;
+
+  constructor(opts: ConfigManagerOptions) {
+    this.#opts = opts;
+    this.#state = new ConfigState(opts.store.prefix, opts.validators);
+  }
+
+  get current(): ConfigSnapshot | undefined {
+    return this.#current;
+  }
+
+  /** Loads the prefix, applies it, and starts watching. Resolves once the first snapshot is built. */
+  async start(): Promise<ConfigSnapshot> {
+    const snapshot = await this.#opts.store.load();
+    this.#apply([{ kind: 'reset', snapshot }]);
+    this.#watch = this.#opts.store.watch(snapshot.revision + 1, (u) => this.#enqueue(u));
+    return this.#current as ConfigSnapshot;
+  }
+
+  /** Re-builds the snapshot from the current state (e.g. after a filter module changed). */
+  rebuild(): void {
+    if (!this.#closed) this.#apply([]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#watch?.close();
+  }
+
+  #enqueue(update: StoreUpdate): void {
+    if (this.#closed) return;
+    if (update.kind === 'reset') this.#pending = [];
+    this.#pending.push(update);
+    this.#timer ??= setTimeout(() => this.#flush(), this.#opts.coalesceMs ?? 5);
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length > 0) this.#apply(batch);
+  }
+
+  #apply(batch: readonly StoreUpdate[]): void {
+    const { logger } = this.#opts;
+    const rejected: ConfigIssue[] = [];
+    try {
+      for (const update of batch) rejected.push(...this.#state.apply(update));
+      const next = buildSnapshot(this.#state, this.#current, this.#activeRoutes, {
+        prefix: this.#opts.store.prefix,
+        filterTypes: this.#opts.filterTypes(),
+        now: this.#opts.now ?? (() => new Date()),
+      });
+      for (const issue of rejected) logger.warn({ key: issue.key, field: issue.field, code: issue.code }, `config rejected: ${formatIssue(issue)}`);
+      this.#opts.onSnapshot(next, rejected);
+      this.#current = next;
+    } catch (err) {
+      logger.error({ err }, 'building the configuration failed; the previous one keeps serving');
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { decodeDocument, type DocumentKind, type DocumentTypes } from './decode/decode-document.js';
+import type { Validators } from './decode/validators.js';
+import { ConfigIssueCode, type ConfigIssue } from './issues.js';
+import { parseKey, type KeyRef } from './key-layout.js';
+import type { StoreEvent, StoreSnapshot, StoreUpdate, StoredValue } from './store/types.js';
+
+/** The last valid version of one key's document. */
+export interface ValidVersion<K extends DocumentKind = DocumentKind> {
+  readonly doc: DocumentTypes[K];
+  readonly modRevision: number;
+}
+
+/** What Junction knows of one stored key. */
+export interface KeyEntry {
+  readonly key: string;
+  readonly ref: KeyRef;
+  readonly raw: StoredValue;
+  /** the last version that passed validation, if any (may be older than `raw`) */
+  readonly valid: ValidVersion | undefined;
+  /** problems with the latest value (`raw`); empty when it is the valid one */
+  readonly issues: readonly ConfigIssue[];
+}
+
+/**
+ * The decoded view of every key under the prefix, kept between revisions so a rejected value
+ * leaves the key's last valid version in place. Owned by one ConfigManager; not shared.
+ */
+export class ConfigState {
+  readonly #entries = new Map<string, KeyEntry>();
+  #revision = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly validators: Validators,
+  ) {}
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  entries(): IterableIterator<KeyEntry> {
+    return this.#entries.values();
+  }
+
+  get(key: string): KeyEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Applies one store update; returns the keys whose latest value was rejected by it. */
+  apply(update: StoreUpdate): ConfigIssue[] {
+    return update.kind === 'reset' ? this.#reset(update.snapshot) : this.#changes(update.revision, update.events);
+  }
+
+  #reset(snapshot: StoreSnapshot): ConfigIssue[] {
+    const rejected: ConfigIssue[] = [];
+    const present = new Set<string>();
+    for (const kv of snapshot.kvs) {
+      present.add(kv.key);
+      const prev = this.#entries.get(kv.key);
+      if (prev && prev.raw.modRevision === kv.modRevision) continue;
+      rejected.push(...this.#put(kv));
+    }
+    for (const key of [...this.#entries.keys()]) if (!present.has(key)) this.#entries.delete(key);
+    this.#revision = snapshot.revision;
+    return rejected;
+  }
+
+  #changes(revision: number, events: readonly StoreEvent[]): ConfigIssue[] {
+    const rejected: ConfigIssue[] = [];
+    for (const ev of events) {
+      if (ev.type === 'delete') this.#entries.delete(ev.key);
+      else rejected.push(...this.#put(ev));
+    }
+    this.#revision = Math.max(this.#revision, revision);
+    return rejected;
+  }
+
+  #put(kv: StoredValue): ConfigIssue[] {
+    const ref = parseKey(this.prefix, kv.key);
+    const prev = this.#entries.get(kv.key);
+    let valid = prev?.valid;
+    let issues: ConfigIssue[] = [];
+    if (ref.kind === 'unknown') {
+      issues = [{ key: kv.key, code: ConfigIssueCode.unknownKey, message: `unknown key: ${ref.reason}`, revision: kv.modRevision }];
+      valid = undefined;
+    } else if (ref.kind !== 'status') {
+      const decoded = decodeDocument(ref.kind, kv.value, this.validators);
+      if (decoded.ok) {
+        valid = { doc: decoded.value, modRevision: kv.modRevision };
+      } else {
+        issues = decoded.errors.map((e) => ({
+          key: kv.key,
+          field: e.field,
+          code: decoded.json ? ConfigIssueCode.invalidValue : ConfigIssueCode.invalidJson,
+          message: `${e.field === '(document)' ? 'the value' : e.field} ${e.message}`,
+          revision: kv.modRevision,
+        }));
+      }
+    }
+    this.#entries.set(kv.key, { key: kv.key, ref, raw: kv, valid, issues });
+    return issues;
+  }
+}

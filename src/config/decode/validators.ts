@@ -1,0 +1,28 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { BackendSpecSchema, ServerSpecSchema, type BackendSpec, type ServerSpec } from '../schema/backend.js';
+import { FilterSpecSchema, type FilterSpec } from '../schema/filter.js';
+import { RouteSpecSchema, type RouteSpec } from '../schema/route.js';
+
+/**
+ * The compiled JSON Schema validators for every document kind. One ajv instance validates both the
+ * etcd documents (schemas written with TypeBox) and the filter modules' own config schemas.
+ * Built once per process by `createValidators()` and passed to whoever needs them.
+ */
+export interface Validators {
+  readonly ajv: Ajv;
+  readonly route: ValidateFunction<RouteSpec>;
+  readonly backend: ValidateFunction<BackendSpec>;
+  readonly server: ValidateFunction<ServerSpec>;
+  readonly filter: ValidateFunction<FilterSpec>;
+}
+
+export function createValidators(): Validators {
+  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  return {
+    ajv,
+    route: ajv.compile<RouteSpec>(RouteSpecSchema),
+    backend: ajv.compile<BackendSpec>(BackendSpecSchema),
+    server: ajv.compile<ServerSpec>(ServerSpecSchema),
+    filter: ajv.compile<FilterSpec>(FilterSpecSchema),
+  };
+}
