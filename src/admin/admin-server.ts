@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AdminRouter } from './admin-router.js';
+import type { AdminAuth } from './auth.js';
+import { sendApiError, sendJson, sendText } from './http-util.js';
+
+export interface AdminContext {
+  readonly auth: AdminAuth;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** true once a first configuration is applied and while not draining */
+  ready(): boolean;
+  /** the document of `GET /api/v1/status` */
+  status(): unknown;
+}
+
+/**
+ * The admin listener: `/healthz`, `/readyz`, `/metrics` open; everything under `/api/` behind the
+ * bearer token when one is set. Returns the router so later features add their endpoints.
+ */
+export function createAdminServer(ctx: AdminContext): { server: Server; router: AdminRouter } {
+  const router = new AdminRouter();
+  router
+    .on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
+    .on('GET', '/readyz', (_req, res) =>
+      ctx.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'not_ready' }),
+    )
+    .on('GET', '/metrics', async (_req, res) => {
+      sendText(res, 200, await ctx.registry.metrics(), ctx.registry.contentType);
+    })
+    .on('GET', '/api/v1/status', (_req, res) => sendJson(res, 200, ctx.status()));
+
+  const server = createServer((req, res) => {
+    handle(ctx, router, req, res).catch((err: unknown) => {
+      ctx.logger.error({ err, url: req.url }, 'admin request failed');
+      if (!res.headersSent) sendApiError(res, 500, 'internal', 'the admin request failed');
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  return { server, router };
+}
+
+async function handle(ctx: AdminContext, router: AdminRouter, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://admin');
+  } catch {
+    return sendApiError(res, 400, 'bad_request', 'malformed request target');
+  }
+  if (url.pathname.startsWith('/api/') && !ctx.auth.allows(req)) {
+    res.setHeader('www-authenticate', 'Bearer realm="junction"');
+    return sendApiError(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
+  }
+  const found = router.find(req.method ?? 'GET', url.pathname);
+  if (found === undefined) return sendApiError(res, 404, 'not_found', `no admin endpoint ${url.pathname}`);
+  if ('allowed' in found) {
+    res.setHeader('allow', found.allowed.join(', '));
+    return sendApiError(res, 405, 'method_not_allowed', `use ${found.allowed.join(' or ')}`);
+  }
+  await found.handler(req, res, found.params, url);
+}

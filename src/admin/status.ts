@@ -1,0 +1,62 @@
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { StoreHealth } from '../config/store/types.js';
+
+export interface StatusInputs {
+  readonly instance: string;
+  readonly version: string;
+  readonly storeKind: 'etcd' | 'embedded';
+  readonly storeHealth: StoreHealth;
+  readonly snapshot: ConfigSnapshot | undefined;
+  readonly ready: boolean;
+  readonly draining: boolean;
+  readonly startedAt: string;
+  readonly now: number;
+}
+
+/** Seconds since the store was last reached, 0 while it is connected. */
+export function stalenessSeconds(health: StoreHealth, now: number): number {
+  return health.connected ? 0 : Math.max(0, (now - health.lastContactAt) / 1000);
+}
+
+/** The `GET /api/v1/status` document (a superset of the InstanceStatus written to the store). */
+export function statusDocument(s: StatusInputs) {
+  const snap = s.snapshot;
+  return {
+    ...instanceStatus(s),
+    ready: s.ready,
+    draining: s.draining,
+    startedAt: s.startedAt,
+    store: {
+      kind: s.storeKind,
+      connected: s.storeHealth.connected,
+      lastContactAt: new Date(s.storeHealth.lastContactAt).toISOString(),
+      stalenessSeconds: stalenessSeconds(s.storeHealth, s.now),
+      stale: !s.storeHealth.connected,
+      ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
+    },
+    counts: {
+      routes: snap?.routes.size ?? 0,
+      backends: snap?.backends.size ?? 0,
+      servers: [...(snap?.backends.values() ?? [])].reduce((n, b) => n + b.servers.length, 0),
+      filters: snap?.filters.size ?? 0,
+    },
+  };
+}
+
+/** SPEC §2 InstanceStatus, written under `P/status/<instance>` with a lease. */
+export function instanceStatus(s: Pick<StatusInputs, 'instance' | 'version' | 'snapshot'>) {
+  const snap = s.snapshot;
+  return {
+    instance: s.instance,
+    version: s.version,
+    revision: snap?.revision ?? 0,
+    appliedAt: snap?.appliedAt ?? null,
+    errors: (snap?.issues ?? []).map((i) => ({
+      key: i.key,
+      ...(i.field === undefined ? {} : { field: i.field }),
+      code: i.code,
+      message: i.message,
+      revision: i.revision,
+    })),
+  };
+}

@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { HostPort } from '../junction.js';
+import { isLoopback, parseHostPort } from './host-port.js';
+import { UsageError } from './usage-error.js';
+
+export interface ServeOptions {
+  readonly listen: HostPort;
+  readonly admin: HostPort;
+  readonly etcd: readonly string[] | undefined;
+  readonly prefix: string;
+  readonly dataDir: string;
+  readonly filtersDir: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly instanceId: string;
+  readonly workers: number;
+  readonly demo: boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly accessLog: boolean;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Every flag, its type, and the environment variable that also sets it (SPEC §1). */
+const FLAGS = {
+  listen: { type: 'string', env: 'JUNCTION_LISTEN', default: '0.0.0.0:8080' },
+  admin: { type: 'string', env: 'JUNCTION_ADMIN', default: '127.0.0.1:9090' },
+  etcd: { type: 'string', env: 'JUNCTION_ETCD' },
+  prefix: { type: 'string', env: 'JUNCTION_PREFIX', default: '/junction' },
+  'data-dir': { type: 'string', env: 'JUNCTION_DATA_DIR', default: './.junction' },
+  'filters-dir': { type: 'string', env: 'JUNCTION_FILTERS_DIR' },
+  'admin-token': { type: 'string', env: 'JUNCTION_ADMIN_TOKEN' },
+  'instance-id': { type: 'string', env: 'JUNCTION_INSTANCE_ID' },
+  workers: { type: 'string', env: 'JUNCTION_WORKERS', default: '1' },
+  demo: { type: 'boolean', env: 'JUNCTION_DEMO' },
+  'log-level': { type: 'string', env: 'JUNCTION_LOG_LEVEL', default: 'info' },
+  'access-log': { type: 'string', env: 'JUNCTION_ACCESS_LOG', default: 'on' },
+  'shutdown-timeout-ms': { type: 'string', env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS', default: '10000' },
+} as const;
+
+type FlagName = keyof typeof FLAGS;
+
+export const SERVE_HELP = `usage: junction serve [flags]
+
+  --listen HOST:PORT        proxy listener (default 0.0.0.0:8080)            JUNCTION_LISTEN
+  --admin HOST:PORT         admin API, /metrics, dashboard (127.0.0.1:9090)  JUNCTION_ADMIN
+  --etcd URL[,URL...]       etcd endpoints; without it the embedded store    JUNCTION_ETCD
+  --prefix /junction        key prefix                                       JUNCTION_PREFIX
+  --data-dir DIR            embedded store directory (./.junction)           JUNCTION_DATA_DIR
+  --filters-dir DIR         extra filter modules, hot-reloaded               JUNCTION_FILTERS_DIR
+  --admin-token TOKEN       bearer token for /api/                           JUNCTION_ADMIN_TOKEN
+  --instance-id ID          this instance's id (hostname-pid)                JUNCTION_INSTANCE_ID
+  --workers N               processes sharing the listener (1)               JUNCTION_WORKERS
+  --demo                    start three demo upstreams and a demo config     JUNCTION_DEMO
+  --log-level LEVEL         fatal|error|warn|info|debug|trace|silent (info)  JUNCTION_LOG_LEVEL
+  --access-log on|off       one JSON line per request on stdout (on)         JUNCTION_ACCESS_LOG
+  --shutdown-timeout-ms N   how long SIGTERM waits for in-flight (10000)     JUNCTION_SHUTDOWN_TIMEOUT_MS
+`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Parses `serve` flags; a flag wins over its environment variable, which wins over the default. */
+export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const options = Object.fromEntries(Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type }])) as Record<
+    FlagName,
+    { type: 'string' | 'boolean' }
+  >;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')} (see junction serve --help)`);
+  }
+  const get = (name: FlagName): string | undefined => {
+    const v = values[name];
+    if (typeof v === 'string') return v;
+    const e = env[FLAGS[name].env];
+    if (e !== undefined && e !== '') return e;
+    return 'default' in FLAGS[name] ? (FLAGS[name] as { default: string }).default : undefined;
+  };
+  const bool = (name: FlagName): boolean => {
+    const v = values[name];
+    if (typeof v === 'boolean') return v;
+    const e = env[FLAGS[name].env];
+    if (e === undefined || e === '') return false;
+    if (/^(1|true|yes|on)$/i.test(e)) return true;
+    if (/^(0|false|no|off)$/i.test(e)) return false;
+    throw new UsageError(`${FLAGS[name].env}=${JSON.stringify(e)}: expected true or false`);
+  };
+  const int = (name: FlagName, min: number, max: number): number => {
+    const raw = get(name) as string;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new UsageError(`--${name} ${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+    }
+    return Number(raw);
+  };
+
+  const listen = parseHostPort('listen', get('listen') as string);
+  const admin = parseHostPort('admin', get('admin') as string);
+  const etcdRaw = get('etcd');
+  const etcd = etcdRaw === undefined ? undefined : etcdRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (etcd !== undefined) {
+    if (etcd.length === 0) throw new UsageError('--etcd: give at least one endpoint, e.g. http://127.0.0.1:2379');
+    for (const url of etcd) {
+      if (!/^https?:\/\/[^/\s]+\/?$/.test(url)) throw new UsageError(`--etcd ${JSON.stringify(url)}: expected an endpoint like http://127.0.0.1:2379`);
+    }
+  }
+  const prefix = (get('prefix') as string).replace(/\/+$/, '');
+  if (!prefix.startsWith('/') || prefix.length < 2 || /\s/.test(prefix)) {
+    throw new UsageError(`--prefix ${JSON.stringify(get('prefix'))}: expected a key prefix like /junction`);
+  }
+  const instanceId = get('instance-id') ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(instanceId)) {
+    throw new UsageError(`--instance-id ${JSON.stringify(instanceId)}: letters, digits, _ . : - only (at most 128)`);
+  }
+  const logLevel = get('log-level') as string;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const accessLog = get('access-log') as string;
+  if (!/^(on|off)$/.test(accessLog)) throw new UsageError(`--access-log ${JSON.stringify(accessLog)}: expected on or off`);
+  const adminToken = get('admin-token');
+  if (adminToken === undefined && !isLoopback(admin.host)) {
+    throw new UsageError(
+      `--admin ${admin.host}:${admin.port} is not a loopback address: set --admin-token (or JUNCTION_ADMIN_TOKEN) before exposing the admin API`,
+    );
+  }
+  return {
+    listen,
+    admin,
+    etcd,
+    prefix,
+    dataDir: get('data-dir') as string,
+    filtersDir: get('filters-dir'),
+    adminToken,
+    instanceId,
+    workers: int('workers', 1, 64),
+    demo: bool('demo'),
+    logLevel: logLevel as ServeOptions['logLevel'],
+    accessLog: accessLog === 'on',
+    shutdownTimeoutMs: int('shutdown-timeout-ms', 0, 600_000),
+  };
+}

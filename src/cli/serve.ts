@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { writeDemoConfig } from '../demo/demo-config.js';
+import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
+import { startJunction } from '../junction.js';
+import { createLogger } from '../observability/logger.js';
+import { parseServeOptions } from './serve-options.js';
+import { UsageError } from './usage-error.js';
+
+/** `junction serve`: runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code. */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const opts = parseServeOptions(argv);
+  if (opts.workers > 1) {
+    throw new UsageError('--workers above 1 is not available in this version yet: run one process per core behind SO_REUSEPORT or a second instance');
+  }
+  const logger = createLogger({ level: opts.logLevel });
+  const accessLog = opts.accessLog ? logger.child({ log: 'access' }) : undefined;
+  if (opts.etcd === undefined) mkdirSync(opts.dataDir, { recursive: true });
+
+  let demo: DemoUpstream[] = [];
+  if (opts.demo) {
+    demo = await Promise.all(['stable', 'canary', 'shadow'].map((n) => startDemoUpstream(`demo-${n}`)));
+  }
+  const junction = await startJunction({
+    listen: opts.listen,
+    admin: opts.admin,
+    etcd: opts.etcd,
+    prefix: opts.prefix,
+    dataDir: opts.dataDir,
+    adminToken: opts.adminToken,
+    instanceId: opts.instanceId,
+    logger,
+    accessLog,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs,
+    beforeStart: async (store) => {
+      if (demo.length === 3) {
+        const [stable, canary, shadow] = demo as [DemoUpstream, DemoUpstream, DemoUpstream];
+        const revision = await writeDemoConfig(store, { stable, canary, shadow });
+        logger.info({ revision, upstreams: demo.map((d) => d.url) }, 'demo configuration written');
+      }
+    },
+  }).catch(async (err: unknown) => {
+    await stopDemoUpstreams(demo);
+    throw err;
+  });
+  if (opts.demo) {
+    const a = junction.proxyAddress;
+    const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address;
+    process.stderr.write(
+      `\nJunction demo is up:\n  curl http://${host}:${a.port}/hello          -> demo-stable\n  curl http://${host}:${a.port}/canary/hello   -> demo-canary\n  curl http://${junction.adminAddress.address}:${junction.adminAddress.port}/api/v1/status\n\n`,
+    );
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        logger.flush();
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'signal received');
+      void junction
+        .close()
+        .then(() => stopDemoUpstreams(demo))
+        .then(
+          () => {
+            logger.flush();
+            resolve(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            logger.flush();
+            resolve(1);
+          },
+        );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,175 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAdminServer } from './admin/admin-server.js';
+import { AdminAuth } from './admin/auth.js';
+import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
+import { ConfigManager } from './config/config-manager.js';
+import { createValidators } from './config/decode/validators.js';
+import type { ConfigSnapshot } from './config/snapshot.js';
+import { openStore } from './config/store/index.js';
+import type { ConfigStore } from './config/store/types.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { RouteSeriesCache } from './observability/route-series.js';
+import { handleClientError } from './proxy/client-errors.js';
+import { createProxyHandler } from './proxy/proxy-handler.js';
+import type { ProxyDeps } from './proxy/proxy-deps.js';
+import { createWebSocketProxy } from './proxy/websocket.js';
+import { GraphApplier } from './runtime/graph-applier.js';
+import { ResourceRegistry } from './runtime/resource-registry.js';
+import { StatusReporter } from './runtime/status-reporter.js';
+import { Switcher } from './runtime/switcher.js';
+import { listen, closeServer } from './server-lifecycle.js';
+import { readVersion } from './version.js';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface JunctionOptions {
+  readonly listen: HostPort;
+  readonly admin: HostPort;
+  readonly etcd?: readonly string[];
+  readonly prefix: string;
+  readonly dataDir: string;
+  readonly adminToken?: string;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  /** the access log (one line per request), or undefined for none */
+  readonly accessLog?: Logger;
+  /** how long shutdown waits for in-flight requests (default 10 s) */
+  readonly shutdownTimeoutMs?: number;
+  /** called after the store is open and before the first load (the demo writes its config here) */
+  readonly beforeStart?: (store: ConfigStore) => Promise<void>;
+}
+
+export interface Junction {
+  readonly proxyAddress: AddressInfo;
+  readonly adminAddress: AddressInfo;
+  readonly store: ConfigStore;
+  readonly metrics: Metrics;
+  readonly switcher: Switcher;
+  /** resolves once a first configuration is applied */
+  readonly firstApplied: Promise<ConfigSnapshot>;
+  snapshot(): ConfigSnapshot | undefined;
+  /** graceful shutdown: readyz 503, stop accepting, finish in-flight within the timeout, release all */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the store, binds both listeners (so a busy port fails fast), then
+ * follows the configuration. Until a first configuration is applied the proxy answers 503
+ * `not_ready` and `/readyz` says 503.
+ */
+export async function startJunction(opts: JunctionOptions): Promise<Junction> {
+  const { logger } = opts;
+  const version = readVersion();
+  const startedAt = new Date().toISOString();
+  const store = await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger });
+  const cleanup: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()) });
+    const switcher = new Switcher();
+    const registry = new ResourceRegistry();
+    const series = new RouteSeriesCache(metrics);
+    const inFlight = { count: 0 };
+    const deps: ProxyDeps = {
+      switcher,
+      metrics,
+      unroutedSeries: series.get('', ''),
+      logger,
+      accessLog: opts.accessLog,
+      inFlight,
+      proto: 'http',
+    };
+    let draining = false;
+    let current: ConfigSnapshot | undefined;
+    const statusKey = store.ephemeral(`${opts.prefix}/status/${opts.instanceId}`, 10);
+    const reporter = new StatusReporter(statusKey, logger);
+    cleanup.unshift(() => reporter.close());
+
+    const proxyServer = createServer({ headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000 }, createProxyHandler(deps));
+    const ws = createWebSocketProxy(deps);
+    proxyServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+    proxyServer.on('clientError', (err, socket) => handleClientError(err, socket, deps.unroutedSeries));
+
+    const auth = new AdminAuth(opts.adminToken);
+    const admin = createAdminServer({
+      auth,
+      registry: metrics.registry,
+      logger,
+      ready: () => current !== undefined && !draining,
+      status: () =>
+        statusDocument({
+          instance: opts.instanceId,
+          version,
+          storeKind: store.kind,
+          storeHealth: store.health(),
+          snapshot: current,
+          ready: current !== undefined && !draining,
+          draining,
+          startedAt,
+          now: Date.now(),
+        }),
+    });
+
+    const proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
+    cleanup.unshift(() => closeServer(proxyServer, 0));
+    const adminAddress = await listen(admin.server, opts.admin, 'admin');
+    cleanup.unshift(() => closeServer(admin.server, 0));
+
+    const applier = new GraphApplier({
+      switcher,
+      registry,
+      series,
+      metrics,
+      logger,
+      onApplied: (snap) => {
+        current = snap;
+        reporter.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap }));
+      },
+    });
+    const manager = new ConfigManager({
+      store,
+      validators: createValidators(),
+      logger,
+      filterTypes: () => new Set<string>(),
+      onSnapshot: (snap, rejected) => applier.apply(snap, rejected),
+    });
+    await opts.beforeStart?.(store);
+    const firstApplied = manager.start();
+    firstApplied.catch(() => undefined);
+    logger.info(
+      { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, prefix: opts.prefix, instance: opts.instanceId, version },
+      'junction started',
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      proxyAddress,
+      adminAddress,
+      store,
+      metrics,
+      switcher,
+      firstApplied,
+      snapshot: () => current,
+      close: () =>
+        (closing ??= (async () => {
+          draining = true;
+          logger.info({ inFlight: inFlight.count }, 'shutting down: draining in-flight requests');
+          await closeServer(proxyServer, opts.shutdownTimeoutMs ?? 10_000, () => inFlight.count === 0);
+          ws.close();
+          await manager.close();
+          await reporter.close();
+          await registry.close();
+          await closeServer(admin.server, 1000);
+          await store.close();
+          logger.info('junction stopped');
+        })()),
+    };
+  } catch (err) {
+    for (const fn of cleanup) await fn().catch(() => undefined);
+    throw err;
+  }
+}

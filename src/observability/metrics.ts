@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Junction's metrics (SPEC §7) in a registry of its own. Labels come only from bounded config
+ * values (route, backend and server ids, status codes, fixed kinds), never from paths or clients.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'route' | 'backend' | 'code'>;
+  readonly httpDuration: Histogram<'route' | 'backend'>;
+  readonly upstreamErrors: Counter<'backend' | 'kind'>;
+  readonly configRevision: Gauge;
+  readonly configReloads: Counter<'outcome'>;
+  readonly configErrors: Gauge;
+  readonly configStaleness: Gauge;
+  readonly serverHealthy: Gauge<'backend' | 'server'>;
+  readonly breakerOpen: Gauge<'backend' | 'server'>;
+  readonly canaryGuardTripped: Gauge<'route' | 'backend'>;
+}
+
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () => number } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'junction_process_' });
+  const registers = [registry];
+  const staleness = opts.staleness;
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'junction_http_requests_total',
+      help: 'Requests answered, by route, backend and status code (route "" = no route matched)',
+      labelNames: ['route', 'backend', 'code'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'junction_http_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response',
+      labelNames: ['route', 'backend'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'junction_upstream_errors_total',
+      help: 'Upstream failures by backend and kind (connect, timeout, reset, protocol, ...)',
+      labelNames: ['backend', 'kind'],
+      registers,
+    }),
+    configRevision: new Gauge({ name: 'junction_config_revision', help: 'Store revision of the applied configuration', registers }),
+    configReloads: new Counter({
+      name: 'junction_config_reloads_total',
+      help: 'Configuration updates: applied (all changed keys valid) or rejected (at least one key rejected)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    configErrors: new Gauge({ name: 'junction_config_errors', help: 'Keys currently not serving their latest value', registers }),
+    configStaleness: new Gauge({
+      name: 'junction_config_staleness_seconds',
+      help: 'Seconds since the configuration store was last reached (0 while connected)',
+      registers,
+      ...(staleness ? { collect(this: Gauge) { this.set(staleness()); } } : {}),
+    }),
+    serverHealthy: new Gauge({
+      name: 'junction_server_healthy',
+      help: 'Whether the server takes traffic by health (1) or not (0)',
+      labelNames: ['backend', 'server'],
+      registers,
+    }),
+    breakerOpen: new Gauge({
+      name: 'junction_breaker_open',
+      help: 'Whether the server breaker is open (1) or not (0)',
+      labelNames: ['backend', 'server'],
+      registers,
+    }),
+    canaryGuardTripped: new Gauge({
+      name: 'junction_canary_guard_tripped',
+      help: 'Whether the canary guard took the backend out of the split (1) or not (0)',
+      labelNames: ['route', 'backend'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,163 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { JunctionError } from '../errors/junction-error.js';
+import type { BackendRuntime, RouteRuntime, ServerRuntime } from '../runtime/graph.js';
+import { sendError } from './error-response.js';
+import type { ProxyDeps } from './proxy-deps.js';
+import { downstreamResponseHeaders } from './response-headers.js';
+import { classifyUpstreamError } from './upstream-errors.js';
+
+/** The status recorded when the client went away before the response was complete (nginx's 499). */
+export const CLIENT_CLOSED = 499;
+
+/**
+ * One request's trip through the proxy, and the undici dispatch handler for its upstream call.
+ * One object per request holds all per-request state; its methods are the handler callbacks, so
+ * forwarding allocates no closures beyond the two listeners on the response.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly start = performance.now();
+  route: RouteRuntime | undefined;
+  backend: BackendRuntime | undefined;
+  server: ServerRuntime | undefined;
+  status = 0;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  #upstreamStart = 0;
+  #loadOpen = false;
+  #done = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly requestId: string,
+    readonly clientIp: string,
+    private readonly deps: ProxyDeps,
+  ) {
+    deps.inFlight.count++;
+  }
+
+  /** Sends the request to `server` and streams the answer back. */
+  forward(server: ServerRuntime, path: string, headers: string[], hasBody: boolean): void {
+    const backend = this.backend as BackendRuntime;
+    this.server = server;
+    this.res.on('close', this.#onClientClose);
+    server.load.begin();
+    this.#loadOpen = true;
+    this.#upstreamStart = performance.now();
+    try {
+      server.upstream.pool.dispatch(
+        {
+          origin: server.upstream.origin,
+          path,
+          method: this.req.method as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody ? this.req : null,
+          headersTimeout: backend.headersTimeoutMs,
+          bodyTimeout: backend.bodyTimeoutMs,
+        },
+        this,
+      );
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  // ---- undici DispatchHandler (legacy form: raw header buffers, the fastest path in undici 7) ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx informational: Node's server handles 100-continue itself
+    this.#endLoad(false);
+    this.status = statusCode;
+    this.#resume = resume;
+    const res = this.res;
+    if (res.destroyed) return false;
+    res.writeHead(statusCode, statusText || undefined, downstreamResponseHeaders(rawHeaders, this.requestId));
+    res.on('drain', this.#onDrain);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.#finish(this.status);
+  }
+
+  onError(err: Error): void {
+    this.#endLoad(true);
+    if (this.#done) return;
+    const { kind, error } = classifyUpstreamError(err);
+    if (this.res.destroyed || (this.req.destroyed && !this.req.complete)) {
+      this.#finish(CLIENT_CLOSED);
+      return;
+    }
+    this.deps.metrics.upstreamErrors.labels(this.backend?.id ?? '', kind).inc();
+    if (this.res.headersSent) {
+      this.res.destroy(err);
+      this.#finish(this.status || error.status, kind);
+      return;
+    }
+    this.fail(error, kind);
+  }
+
+  // ---- ending ----
+
+  /** Answers with a Junction error (404, 502, 503, ...) and records it. */
+  fail(err: JunctionError, detail?: string): void {
+    if (this.#done) return;
+    sendError(this.res, err, this.requestId);
+    this.#finish(err.status, detail ?? err.code);
+  }
+
+  #onDrain = (): void => {
+    this.#resume?.();
+  };
+
+  #onClientClose = (): void => {
+    if (this.#done) return;
+    this.#abort?.(new Error('client closed the connection'));
+    this.#finish(CLIENT_CLOSED);
+  };
+
+  #endLoad(failed: boolean): void {
+    if (!this.#loadOpen) return;
+    this.#loadOpen = false;
+    this.server?.load.end(performance.now() - this.#upstreamStart, failed);
+  }
+
+  #finish(status: number, detail?: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.deps.inFlight.count--;
+    this.status = status;
+    const elapsedMs = performance.now() - this.start;
+    const route = this.route;
+    if (route !== undefined) route.series.record(status, elapsedMs / 1000);
+    else this.deps.unroutedSeries.record(status, elapsedMs / 1000);
+    const access = this.deps.accessLog;
+    if (access !== undefined) {
+      const req = this.req;
+      access.info({
+        reqId: this.requestId,
+        ip: this.clientIp,
+        method: req.method,
+        host: req.headers.host,
+        url: req.url,
+        status,
+        ms: Math.round(elapsedMs * 100) / 100,
+        route: route?.id,
+        backend: this.backend?.id,
+        server: this.server?.id,
+        ...(detail === undefined ? {} : { detail }),
+      });
+    }
+  }
+}

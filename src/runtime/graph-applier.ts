@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { ConfigIssue } from '../config/issues.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RouteSeriesCache } from '../observability/route-series.js';
+import { buildGraph } from './build-graph.js';
+import type { ResourceRegistry } from './resource-registry.js';
+import type { Switcher } from './switcher.js';
+
+/**
+ * Turns each new snapshot into a runtime graph and swaps it in, then lets go of the long-lived
+ * resources and metric series nothing uses any more. If building throws, the previous graph keeps
+ * serving (the exception propagates so the config manager keeps its previous snapshot too).
+ */
+export class GraphApplier {
+  constructor(
+    private readonly deps: {
+      readonly switcher: Switcher;
+      readonly registry: ResourceRegistry;
+      readonly series: RouteSeriesCache;
+      readonly metrics: Metrics;
+      readonly logger: Logger;
+      /** called after every swap (status key, events) */
+      readonly onApplied?: (snapshot: ConfigSnapshot) => void;
+    },
+  ) {}
+
+  apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]): void {
+    const { switcher, registry, series, metrics, logger } = this.deps;
+    const started = performance.now();
+    const built = buildGraph(snapshot, registry, series);
+    switcher.swap(built.graph);
+    registry.retain(built.upstreamKeys);
+    series.retain(built.seriesKeys);
+    metrics.configRevision.set(snapshot.revision);
+    metrics.configErrors.set(snapshot.issues.length);
+    metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();
+    logger.info(
+      {
+        revision: snapshot.revision,
+        routes: built.graph.routes.size,
+        backends: built.graph.backends.size,
+        issues: snapshot.issues.length,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'configuration applied',
+    );
+    this.deps.onApplied?.(snapshot);
+  }
+}

@@ -1,0 +1,57 @@
+import { Pool } from 'undici';
+import { ServerLoad } from '../balancing/server-load.js';
+
+export interface UpstreamOptions {
+  /** origin, e.g. `http://10.0.0.1:8080` */
+  readonly origin: string;
+  readonly connections: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** The identity of a long-lived upstream resource: what cannot change without a new pool. */
+export function upstreamKey(o: UpstreamOptions): string {
+  return `${o.origin}|c=${o.connections}|ct=${o.connectTimeoutMs}`;
+}
+
+/**
+ * One upstream server's long-lived resources: its undici Pool (keep-alive connections) and its
+ * live load (in-flight, peak-EWMA). Owned by the ResourceRegistry; survives configuration swaps
+ * for as long as some backend still lists the server with the same pool options.
+ */
+export class Upstream {
+  readonly key: string;
+  readonly origin: string;
+  readonly pool: Pool;
+  readonly load: ServerLoad;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: UpstreamOptions) {
+    this.key = upstreamKey(opts);
+    this.origin = opts.origin;
+    this.load = new ServerLoad();
+    this.pool = new Pool(opts.origin, {
+      connections: opts.connections,
+      connectTimeout: opts.connectTimeoutMs,
+      // Per-request headers/body timeouts are given at dispatch time (they may change with config).
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+      pipelining: 1,
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Lets in-flight requests finish, then closes the connections. */
+  close(): Promise<void> {
+    this.#closing ??= this.pool.close().catch(() => undefined);
+    return this.#closing;
+  }
+
+  /** Closes now, failing whatever is in flight. */
+  destroy(): Promise<void> {
+    this.#closing = this.pool.destroy().catch(() => undefined);
+    return this.#closing;
+  }
+}

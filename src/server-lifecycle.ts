@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { JunctionError } from './errors/junction-error.js';
+
+export class ListenError extends JunctionError {
+  constructor(what: string, host: string, port: number, cause: NodeJS.ErrnoException) {
+    const reason =
+      cause.code === 'EADDRINUSE'
+        ? 'address already in use'
+        : cause.code === 'EACCES'
+          ? 'permission denied'
+          : cause.code === 'EADDRNOTAVAIL'
+            ? 'address not available on this machine'
+            : cause.message;
+    super('listen_failed', 1, `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${what}): ${reason}`, { cause });
+  }
+}
+
+export function listen(server: Server, at: { host: string; port: number }, what: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(what, at.host, at.port, err));
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Stops accepting, closes idle keep-alive connections as they become idle, and waits until
+ * `idle()` says no request is in flight (and the server has closed), at most `timeoutMs`; then
+ * cuts whatever is left.
+ */
+export async function closeServer(server: Server, timeoutMs: number, idle: () => boolean = () => true): Promise<void> {
+  if (!server.listening) {
+    server.closeAllConnections();
+    return;
+  }
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !idle()) {
+    await new Promise((r) => setTimeout(r, 25));
+    server.closeIdleConnections();
+  }
+  server.closeIdleConnections();
+  server.closeAllConnections();
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+}
