@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BALANCER_KINDS,
+  BalancerConfigError,
+  createBalancer,
+  ServerLoad,
+  type BalancerKind,
+  type BalancerKindMatchesSchema,
+  type Pickable,
+  type PickInput,
+} from '../../src/balancing/index.js';
+
+class Server implements Pickable {
+  available = true;
+  readonly load = new ServerLoad();
+  constructor(
+    readonly id: string,
+    readonly weight: number,
+  ) {}
+  isAvailable(): boolean {
+    return this.available;
+  }
+}
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('builds every kind the schema names', () => {
+  const schemaAndKindsAgree: BalancerKindMatchesSchema = true; // a compile error if the schema gains a balancer
+  assert.ok(schemaAndKindsAgree);
+  assert.deepEqual([...BALANCER_KINDS], ['round-robin', 'least-request', 'ewma', 'hash']);
+  for (const kind of BALANCER_KINDS) assert.equal(createBalancer(kind, [], { hashKey: 'ip' }).kind, kind);
+});
+
+test('typed errors: unknown balancer, invalid hashKey', () => {
+  assert.throws(
+    () => createBalancer('random' as BalancerKind, []),
+    (e: unknown) => e instanceof BalancerConfigError && e.code === 'unknown_balancer',
+  );
+  assert.throws(
+    () => createBalancer('hash', [], { hashKey: 'query:x' }),
+    (e: unknown) => e instanceof BalancerConfigError && e.code === 'invalid_hash_key',
+  );
+  // hashKey is only read by `hash`
+  assert.equal(createBalancer('round-robin', [], { hashKey: 'query:x' }).kind, 'round-robin');
+});
+
+test('every kind: picks only pickable servers, and undefined exactly when none is', () => {
+  const random = seeded(99);
+  for (const kind of BALANCER_KINDS) {
+    const list = Array.from({ length: 6 }, (_, i) => new Server(`s${i}`, i % 3));
+    const b = createBalancer(kind, list, { hashKey: 'header:x-k', random });
+    for (let round = 0; round < 3_000; round++) {
+      for (const s of list) s.available = random() < 0.5;
+      const exclude = new Set(list.filter(() => random() < 0.2).map((s) => s.id));
+      const input: PickInput = { headers: random() < 0.5 ? { 'x-k': `k${round}` } : {}, clientIp: '10.1.1.1', exclude };
+      const pickable = list.filter((s) => s.weight > 0 && s.available && !exclude.has(s.id));
+      const got = b.pick(input);
+      if (pickable.length === 0) assert.equal(got, undefined, `${kind} round ${round}`);
+      else assert.ok(got !== undefined && pickable.includes(got), `${kind} round ${round}: ${got?.id}`);
+    }
+  }
+});
+
+test('picks are cheap (reported as a diagnostic, never asserted)', (t) => {
+  const list = Array.from({ length: 50 }, (_, i) => new Server(`server-${i}`, 1 + (i % 4)));
+  const input: PickInput = { headers: { 'x-k': 'user-12345', cookie: 'a=1; sid=abc' }, clientIp: '10.0.0.1' };
+  const n = 200_000;
+  const lines: string[] = [];
+  for (const kind of BALANCER_KINDS) {
+    const b = createBalancer(kind, list, { hashKey: 'header:x-k' });
+    for (let i = 0; i < 10_000; i++) b.pick(input);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) b.pick(input);
+    lines.push(`${kind}: ${(Number(process.hrtime.bigint() - t0) / n).toFixed(0)} ns/pick`);
+  }
+  t.diagnostic(`50 servers: ${lines.join(', ')}`);
+});
