@@ -1,5 +1,6 @@
 import { JunctionError } from '../errors/junction-error.js';
 import { readVersion } from '../version.js';
+import { demoUpstream } from './demo-upstream.js';
 import { serve } from './serve.js';
 import { SERVE_HELP } from './serve-options.js';
 
@@ -7,6 +8,8 @@ const HELP = `usage: junction <command> [flags]
 
 commands:
   serve       run the proxy (see junction serve --help)
+  demo-upstream NAME [--listen HOST:PORT]
+              run one demo upstream (what --demo starts in-process; docker-compose uses it)
   version     print the version
   help        this text
 
@@ -24,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           return 0;
         }
         return await serve(rest);
+      case 'demo-upstream':
+        return await demoUpstream(rest);
       case 'version':
       case '--version':
       case '-v':

@@ -15,6 +15,8 @@ export interface ServeOptions {
   readonly instanceId: string;
   readonly workers: number;
   readonly demo: boolean;
+  /** with --demo: use these three upstreams (stable, canary, shadow) instead of starting them in-process */
+  readonly demoUpstreams: readonly string[] | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly accessLog: boolean;
   readonly shutdownTimeoutMs: number;
@@ -32,6 +34,7 @@ const FLAGS = {
   'instance-id': { type: 'string', env: 'JUNCTION_INSTANCE_ID' },
   workers: { type: 'string', env: 'JUNCTION_WORKERS', default: '1' },
   demo: { type: 'boolean', env: 'JUNCTION_DEMO' },
+  'demo-upstreams': { type: 'string', env: 'JUNCTION_DEMO_UPSTREAMS' },
   'log-level': { type: 'string', env: 'JUNCTION_LOG_LEVEL', default: 'info' },
   'access-log': { type: 'string', env: 'JUNCTION_ACCESS_LOG', default: 'on' },
   'shutdown-timeout-ms': { type: 'string', env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS', default: '10000' },
@@ -51,6 +54,8 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --instance-id ID          this instance's id (hostname-pid)                JUNCTION_INSTANCE_ID
   --workers N               processes sharing the listener (1)               JUNCTION_WORKERS
   --demo                    start three demo upstreams and a demo config     JUNCTION_DEMO
+  --demo-upstreams U,U,U    with --demo: stable,canary,shadow URLs to use    JUNCTION_DEMO_UPSTREAMS
+                            instead of starting upstreams in-process
   --log-level LEVEL         fatal|error|warn|info|debug|trace|silent (info)  JUNCTION_LOG_LEVEL
   --access-log on|off       one JSON line per request on stdout (on)         JUNCTION_ACCESS_LOG
   --shutdown-timeout-ms N   how long SIGTERM waits for in-flight (10000)     JUNCTION_SHUTDOWN_TIMEOUT_MS
@@ -124,6 +129,11 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
       `--admin ${admin.host}:${admin.port} is not a loopback address: set --admin-token (or JUNCTION_ADMIN_TOKEN) before exposing the admin API`,
     );
   }
+  const demoRaw = get('demo-upstreams');
+  const demoUpstreams = demoRaw === undefined ? undefined : demoRaw.split(',').map((u) => u.trim());
+  if (demoUpstreams !== undefined && (demoUpstreams.length !== 3 || demoUpstreams.some((u) => !/^https?:\/\/[^/\s]+\/?$/.test(u)))) {
+    throw new UsageError(`--demo-upstreams ${JSON.stringify(demoRaw)}: expected three URLs (stable,canary,shadow) like http://host:8081`);
+  }
   return {
     listen,
     admin,
@@ -135,6 +145,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     instanceId,
     workers: int('workers', 1, 64),
     demo: bool('demo'),
+    demoUpstreams,
     logLevel: logLevel as ServeOptions['logLevel'],
     accessLog: accessLog === 'on',
     shutdownTimeoutMs: int('shutdown-timeout-ms', 0, 600_000),

@@ -17,9 +17,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (opts.etcd === undefined) mkdirSync(opts.dataDir, { recursive: true });
 
   let demo: DemoUpstream[] = [];
-  if (opts.demo) {
+  if (opts.demo && opts.demoUpstreams === undefined) {
     demo = await Promise.all(['stable', 'canary', 'shadow'].map((n) => startDemoUpstream(`demo-${n}`)));
   }
+  const demoUrls = opts.demoUpstreams ?? demo.map((d) => d.url);
   const junction = await startJunction({
     listen: opts.listen,
     admin: opts.admin,
@@ -32,10 +33,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
     accessLog,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     beforeStart: async (store) => {
-      if (demo.length === 3) {
-        const [stable, canary, shadow] = demo as [DemoUpstream, DemoUpstream, DemoUpstream];
+      if (opts.demo) {
+        const [stable, canary, shadow] = demoUrls as [string, string, string];
         const revision = await writeDemoConfig(store, { stable, canary, shadow });
-        logger.info({ revision, upstreams: demo.map((d) => d.url) }, 'demo configuration written');
+        logger.info({ revision, upstreams: demoUrls }, 'demo configuration written');
       }
     },
   }).catch(async (err: unknown) => {

@@ -1,21 +1,20 @@
 import type { ConfigStore, TxnOp } from '../config/store/types.js';
-import type { DemoUpstream } from './demo-upstreams.js';
 
 /**
  * The demo configuration, written into the store in one transaction at start-up (the demo's
  * upstreams listen on fresh ports each time, so their keys are rewritten every start):
- * - backends `demo-stable`, `demo-canary`, `demo-shadow`, one demo upstream each;
+ * - backends `demo-stable`, `demo-canary`, `demo-shadow`, one upstream each;
  * - route `demo` (everything) → demo-stable;
  * - route `demo-canary` (`/canary/`) → demo-canary, to show path routing.
  * Only `demo*` keys are touched: an operator's own keys in the same store are left alone.
  */
-export async function writeDemoConfig(store: ConfigStore, ups: { stable: DemoUpstream; canary: DemoUpstream; shadow: DemoUpstream }): Promise<number> {
+export async function writeDemoConfig(store: ConfigStore, urls: { stable: string; canary: string; shadow: string }): Promise<number> {
   const p = store.prefix;
-  const backend = (u: DemoUpstream) => JSON.stringify({ balancer: 'round-robin', servers: [{ id: u.name, url: u.url, weight: 1 }] });
+  const backend = (id: string, url: string) => JSON.stringify({ balancer: 'round-robin', servers: [{ id, url, weight: 1 }] });
   const ops: TxnOp[] = [
-    { op: 'put', key: `${p}/backends/demo-stable`, value: backend(ups.stable) },
-    { op: 'put', key: `${p}/backends/demo-canary`, value: backend(ups.canary) },
-    { op: 'put', key: `${p}/backends/demo-shadow`, value: backend(ups.shadow) },
+    { op: 'put', key: `${p}/backends/demo-stable`, value: backend('stable-1', urls.stable) },
+    { op: 'put', key: `${p}/backends/demo-canary`, value: backend('canary-1', urls.canary) },
+    { op: 'put', key: `${p}/backends/demo-shadow`, value: backend('shadow-1', urls.shadow) },
     { op: 'put', key: `${p}/routes/demo`, value: JSON.stringify({ match: { pathPrefix: '/' }, backend: 'demo-stable' }) },
     {
       op: 'put',

@@ -12,7 +12,7 @@ export interface DemoUpstream {
  * path and the headers Junction forwarded, so a user sees the routing (and later the split and the
  * tee) from curl. `/healthz` answers 200.
  */
-export async function startDemoUpstream(name: string, host = '127.0.0.1'): Promise<DemoUpstream> {
+export async function startDemoUpstream(name: string, host = '127.0.0.1', port = 0): Promise<DemoUpstream> {
   let served = 0;
   const server = createServer((req, res) => {
     req.resume();
@@ -37,10 +37,11 @@ export async function startDemoUpstream(name: string, host = '127.0.0.1'): Promi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  return { name, url: `http://${host}:${port}`, server };
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return { name, url: `http://${shown}:${bound}`, server };
 }
 
 export async function stopDemoUpstreams(ups: readonly DemoUpstream[]): Promise<void> {

@@ -26,7 +26,7 @@ export async function startTestJunction(
 ): Promise<TestJunction> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'junction-test-'));
   const ownsDir = opts.dataDir === undefined;
-  const logger = pino({ level: opts.logLevel ?? 'silent' });
+  const logger = pino({ level: opts.logLevel ?? (process.env.JUNCTION_TEST_LOG_LEVEL as pino.LevelWithSilent | undefined) ?? 'silent' });
   const j = await startJunction({
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
