@@ -4,7 +4,7 @@ import { ConfigState } from './config-state.js';
 import type { Validators } from './decode/validators.js';
 import { formatIssue, type ConfigIssue } from './issues.js';
 import type { ConfigSnapshot, RouteConfig } from './snapshot.js';
-import type { ConfigStore, StoreUpdate, WatchHandle } from './store/types.js';
+import type { ConfigStore, StoreSnapshot, StoreUpdate, WatchHandle } from './store/types.js';
 
 export interface ConfigManagerOptions {
   readonly store: ConfigStore;
@@ -42,9 +42,24 @@ export class ConfigManager {
     return this.#current;
   }
 
-  /** Loads the prefix, applies it, and starts watching. Resolves once the first snapshot is built. */
+  /**
+   * Loads the prefix, applies it, and starts watching. Resolves once the first snapshot is built.
+   * While the store cannot be read (etcd down at start-up) it retries with a capped backoff,
+   * logging once per attempt at most every few seconds; it rejects only if closed meanwhile.
+   */
   async start(): Promise<ConfigSnapshot> {
-    const snapshot = await this.#opts.store.load();
+    let snapshot: StoreSnapshot | undefined;
+    for (let attempt = 0; snapshot === undefined; attempt++) {
+      try {
+        snapshot = await this.#opts.store.load();
+      } catch (err) {
+        if (this.#closed) throw err;
+        const waitMs = Math.min(5000, 100 * 2 ** attempt);
+        this.#opts.logger.warn({ err, attempt: attempt + 1, retryInMs: waitMs }, 'cannot read the configuration store yet; retrying');
+        await new Promise((r) => setTimeout(r, waitMs));
+        if (this.#closed) throw new Error('closed before the first configuration was read');
+      }
+    }
     this.#apply([{ kind: 'reset', snapshot }]);
     this.#watch = this.#opts.store.watch(snapshot.revision + 1, (u) => this.#enqueue(u));
     return this.#current as ConfigSnapshot;
