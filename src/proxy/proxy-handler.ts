@@ -23,13 +23,20 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     const graph = deps.switcher.current;
     if (graph === undefined) return ex.fail(NOT_READY);
 
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    let host = req.headers.host;
+    if (url.charCodeAt(0) !== 47 /* '/' */) {
+      // absolute-form (`GET http://host/path HTTP/1.1`): RFC 9112 §3.2.2 — its authority wins over Host
+      const abs = absoluteForm(url);
+      if (abs === undefined) return ex.fail(BAD_PATH);
+      url = abs.target;
+      host = abs.host;
+    }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const path = normalizePath(rawPath);
     if (path === undefined) return ex.fail(BAD_PATH);
 
-    const host = req.headers.host;
     const candidate = graph.router.match({ method: req.method ?? 'GET', host, path, headers: req.headers });
     if (candidate === undefined) return ex.fail(NO_ROUTE);
     const route = candidate.value;
@@ -45,6 +52,16 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     const target = path === rawPath ? url : q === -1 ? path : path + url.slice(q);
     ex.forward(server, target, headers, hasBody(req));
   };
+}
+
+function absoluteForm(url: string): { target: string; host: string } | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined;
+  try {
+    const u = new URL(url);
+    return { target: u.pathname + u.search, host: u.host };
+  } catch {
+    return undefined;
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {

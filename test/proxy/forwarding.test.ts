@@ -142,6 +142,13 @@ test('rejects a malformed path with 400 and normalizes dot segments before routi
   await j.applied(await j.del('routes/private'));
 });
 
+test('an absolute-form request target routes by its authority and forwards its path', async () => {
+  const r = await rawRequest(j.proxyAddress.port, 'GET http://b.example.com/abs?x=1 HTTP/1.1\r\nHost: elsewhere\r\nConnection: close\r\n\r\n');
+  assert.match(r, /^HTTP\/1\.1 200/);
+  assert.match(r, /"upstream":"b"/);
+  assert.equal(b.seen.at(-1)?.url, '/abs?x=1');
+});
+
 function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => s.write(text));

@@ -1,3 +1,4 @@
+import { compilePathRegex } from '../../routing/compile-path-regex.js';
 import type { FieldError } from '../issues.js';
 import type { RouteSpec } from '../schema/route.js';
 
@@ -17,7 +18,7 @@ export function routeRules(spec: RouteSpec): FieldError[] {
     }
     if (m.pathRegex !== undefined) {
       try {
-        new RegExp(m.pathRegex);
+        compilePathRegex(m.pathRegex);
       } catch (err) {
         errors.push({ field: 'match.pathRegex', message: `is not a valid regular expression: ${(err as Error).message}` });
       }
