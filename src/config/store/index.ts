@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import { EmbeddedStore } from './embedded-store.js';
+import { EtcdStore } from './etcd-store.js';
+import type { ConfigStore } from './types.js';
+
+export type * from './types.js';
+export * from './errors.js';
+export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
+
+export interface OpenStoreOptions {
+  /** etcd endpoints (entries may also be comma-separated lists); when absent or empty the embedded store is used */
+  readonly etcd?: readonly string[];
+  readonly prefix: string;
+  /** the embedded store's directory (ignored with etcd) */
+  readonly dataDir: string;
+  readonly logger?: Logger;
+}
+
+/** Opens the etcd store when endpoints are given, otherwise the embedded store under `dataDir`. */
+export async function openStore(opts: OpenStoreOptions): Promise<ConfigStore> {
+  const endpoints = (opts.etcd ?? [])
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
+  const logger = opts.logger === undefined ? {} : { logger: opts.logger };
+  if (endpoints.length > 0) return EtcdStore.open({ endpoints, prefix: opts.prefix, ...logger });
+  return EmbeddedStore.open({ dataDir: opts.dataDir, prefix: opts.prefix, ...logger });
+}
