@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
 import { AdminAuth } from './admin/auth.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
+import { GuardRegistry } from './canary/guard-registry.js';
 import { ConfigManager } from './config/config-manager.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import { openStore } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
+import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { RouteSeriesCache } from './observability/route-series.js';
 import { handleClientError } from './proxy/client-errors.js';
@@ -73,6 +75,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const switcher = new Switcher();
     const registry = new ResourceRegistry();
     const series = new RouteSeriesCache(metrics);
+    const events = new JunctionEvents();
+    const guards = new GuardRegistry({ metrics, logger, events });
     const inFlight = { count: 0 };
     const deps: ProxyDeps = {
       switcher,
@@ -111,6 +115,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           draining,
           startedAt,
           now: Date.now(),
+          guards: guards.states(),
         }),
     });
 
@@ -123,6 +128,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       switcher,
       registry,
       series,
+      guards,
       metrics,
       logger,
       onApplied: (snap) => {

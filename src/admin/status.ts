@@ -1,3 +1,4 @@
+import type { GuardState } from '../canary/guard-registry.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { StoreHealth } from '../config/store/types.js';
 
@@ -11,6 +12,8 @@ export interface StatusInputs {
   readonly draining: boolean;
   readonly startedAt: string;
   readonly now: number;
+  /** canary guards of split routes (tripped or not) */
+  readonly guards: readonly GuardState[];
 }
 
 /** Seconds since the store was last reached, 0 while it is connected. */
@@ -34,6 +37,7 @@ export function statusDocument(s: StatusInputs) {
       stale: !s.storeHealth.connected,
       ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
     },
+    canary: { guards: s.guards },
     counts: {
       routes: snap?.routes.size ?? 0,
       backends: snap?.backends.size ?? 0,

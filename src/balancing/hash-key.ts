@@ -1,3 +1,4 @@
+import { findCookie } from '../http/cookie.js';
 import { BalancerConfigError } from './errors.js';
 import { fnv1a32 } from './hash-function.js';
 import type { PickInput } from './types.js';
@@ -6,7 +7,7 @@ import type { PickInput } from './types.js';
 export type HashKeySource =
   | { readonly kind: 'ip' }
   | { readonly kind: 'header'; readonly name: string; readonly list: boolean }
-  | { readonly kind: 'cookie'; readonly name: string };
+  | { readonly kind: 'cookie'; readonly name: string; /** scratch for findCookie's bounds (single-threaded: safe to reuse) */ readonly bounds: Int32Array };
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -27,7 +28,7 @@ export function parseHashKey(spec: string): HashKeySource {
   const kind = colon < 0 ? '' : spec.slice(0, colon);
   const name = colon < 0 ? '' : spec.slice(colon + 1);
   if ((kind === 'header' || kind === 'cookie') && TOKEN.test(name)) {
-    if (kind === 'cookie') return { kind, name };
+    if (kind === 'cookie') return { kind, name, bounds: new Int32Array(2) };
     const lower = name.toLowerCase();
     return { kind, name: lower, list: !SINGLE_VALUE_HEADERS.has(lower) };
   }
@@ -62,9 +63,9 @@ export function hashKeyOf(source: HashKeySource, input: PickInput): number {
     case 'cookie': {
       const raw = input.headers.cookie as string | readonly string[] | undefined;
       if (raw === undefined) return -1;
-      if (typeof raw === 'string') return cookieHash(raw, source.name);
+      if (typeof raw === 'string') return cookieHash(raw, source.name, source.bounds);
       for (const line of raw) {
-        const h = cookieHash(line, source.name);
+        const h = cookieHash(line, source.name, source.bounds);
         if (h >= 0) return h;
       }
       return -1;
@@ -72,26 +73,10 @@ export function hashKeyOf(source: HashKeySource, input: PickInput): number {
   }
 }
 
-function cookieHash(header: string, name: string): number {
-  const n = header.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && isSpace(header.charCodeAt(i))) i++;
-    if (header.startsWith(name, i) && header.charCodeAt(i + name.length) === 0x3d /* = */) {
-      const start = i + name.length + 1;
-      let end = header.indexOf(';', start);
-      if (end < 0) end = n;
-      while (end > start && isSpace(header.charCodeAt(end - 1))) end--;
-      if (end - start >= 2 && header.charCodeAt(start) === 0x22 && header.charCodeAt(end - 1) === 0x22) {
-        return end - start > 2 ? fnv1a32(header, start + 1, end - 1) : -1;
-      }
-      return end > start ? fnv1a32(header, start, end) : -1;
-    }
-    const semi = header.indexOf(';', i);
-    if (semi < 0) break;
-    i = semi + 1;
-  }
-  return -1;
+function cookieHash(header: string, name: string, bounds: Int32Array): number {
+  if (!findCookie(header, name, bounds)) return -1;
+  const [start, end] = [bounds[0] as number, bounds[1] as number];
+  return end > start ? fnv1a32(header, start, end) : -1;
 }
 
 function hashTrimmed(s: string, start: number, end: number): number {

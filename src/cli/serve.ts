@@ -47,7 +47,16 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const a = junction.proxyAddress;
     const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address;
     process.stderr.write(
-      `\nJunction demo is up:\n  curl http://${host}:${a.port}/hello          -> demo-stable\n  curl http://${host}:${a.port}/canary/hello   -> demo-canary\n  curl http://${junction.adminAddress.address}:${junction.adminAddress.port}/api/v1/status\n\n`,
+      [
+        '',
+        'Junction demo is up:',
+        `  curl http://${host}:${a.port}/hello                                  90% demo-stable, 10% demo-canary (sticky cookie junction_canary)`,
+        `  curl -H 'x-junction-backend: demo-canary' http://${host}:${a.port}/   forced to the canary`,
+        `  curl http://${host}:${a.port}/canary/hello                           path route -> demo-canary`,
+        `  curl http://${junction.adminAddress.address}:${junction.adminAddress.port}/api/v1/status`,
+        '',
+        '',
+      ].join('\n'),
     );
   }
 

@@ -95,7 +95,13 @@ export class ConfigManager {
     const { logger } = this.#opts;
     const rejected: ConfigIssue[] = [];
     try {
-      for (const update of batch) rejected.push(...this.#state.apply(update));
+      let changed = batch.length === 0 || this.#current === undefined;
+      for (const update of batch) {
+        const r = this.#state.apply(update);
+        rejected.push(...r.rejected);
+        changed ||= r.configChanged;
+      }
+      if (!changed) return;
       const next = buildSnapshot(this.#state, this.#current, this.#activeRoutes, {
         prefix: this.#opts.store.prefix,
         filterTypes: this.#opts.filterTypes(),

@@ -46,9 +46,19 @@ export class ConfigState {
     return this.#entries.get(key);
   }
 
-  /** Applies one store update; returns the keys whose latest value was rejected by it. */
-  apply(update: StoreUpdate): ConfigIssue[] {
-    return update.kind === 'reset' ? this.#reset(update.snapshot) : this.#changes(update.revision, update.events);
+  /**
+   * Applies one store update. Returns the issues of the values it rejected, and whether it touched
+   * configuration at all (an update that only rewrote `status/` keys — instances reporting
+   * themselves — changes nothing to serve, and must not cost every instance a rebuild).
+   */
+  apply(update: StoreUpdate): { rejected: ConfigIssue[]; configChanged: boolean } {
+    if (update.kind === 'reset') return { rejected: this.#reset(update.snapshot), configChanged: true };
+    const configChanged = update.events.some((ev) => !this.#isStatusKey(ev.key));
+    return { rejected: this.#changes(update.revision, update.events), configChanged };
+  }
+
+  #isStatusKey(key: string): boolean {
+    return key.startsWith(this.prefix + '/status/');
   }
 
   #reset(snapshot: StoreSnapshot): ConfigIssue[] {

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly serverHealthy: Gauge<'backend' | 'server'>;
   readonly breakerOpen: Gauge<'backend' | 'server'>;
   readonly canaryGuardTripped: Gauge<'route' | 'backend'>;
+  readonly canaryForceIgnored: Counter<'route'>;
 }
 
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -76,6 +77,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
       name: 'junction_canary_guard_tripped',
       help: 'Whether the canary guard took the backend out of the split (1) or not (0)',
       labelNames: ['route', 'backend'],
+      registers,
+    }),
+    canaryForceIgnored: new Counter({
+      name: 'junction_canary_force_ignored_total',
+      help: 'Forced-backend headers or cookies that named no backend of the split (ignored)',
+      labelNames: ['route'],
       registers,
     }),
   };

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { JunctionError } from '../errors/junction-error.js';
-import type { BackendRuntime, RouteRuntime, ServerRuntime } from '../runtime/graph.js';
+import { isGuardError } from '../canary/guard-window.js';
+import type { BackendRuntime, ChoiceSink, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 import { sendError } from './error-response.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { downstreamResponseHeaders } from './response-headers.js';
@@ -16,10 +17,13 @@ export const CLIENT_CLOSED = 499;
  * One object per request holds all per-request state; its methods are the handler callbacks, so
  * forwarding allocates no closures beyond the two listeners on the response.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   readonly start = performance.now();
   route: RouteRuntime | undefined;
+  target: RouteTarget | undefined;
   backend: BackendRuntime | undefined;
+  /** a Set-Cookie value the route's chooser wants on the response (sticky canary) */
+  setCookie: string | undefined = undefined;
   server: ServerRuntime | undefined;
   status = 0;
   #abort: ((err?: Error) => void) | undefined;
@@ -77,7 +81,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#resume = resume;
     const res = this.res;
     if (res.destroyed) return false;
-    res.writeHead(statusCode, statusText || undefined, downstreamResponseHeaders(rawHeaders, this.requestId));
+    const headers = downstreamResponseHeaders(rawHeaders, this.requestId);
+    if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
+    res.writeHead(statusCode, statusText || undefined, headers);
     res.on('drain', this.#onDrain);
     return true;
   }
@@ -139,9 +145,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.deps.inFlight.count--;
     this.status = status;
     const elapsedMs = performance.now() - this.start;
+    const target = this.target;
+    if (target !== undefined) {
+      target.series.record(status, elapsedMs / 1000);
+      if (target.guard !== undefined && status !== CLIENT_CLOSED) target.guard.record(isGuardError(status));
+    } else this.deps.unroutedSeries.record(status, elapsedMs / 1000);
     const route = this.route;
-    if (route !== undefined) route.series.record(status, elapsedMs / 1000);
-    else this.deps.unroutedSeries.record(status, elapsedMs / 1000);
     const access = this.deps.accessLog;
     if (access !== undefined) {
       const req = this.req;

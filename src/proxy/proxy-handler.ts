@@ -41,7 +41,9 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     if (candidate === undefined) return ex.fail(NO_ROUTE);
     const route = candidate.value;
     ex.route = route;
-    const backend = route.backend;
+    const target = route.chooser.choose(req.headers, clientIp, ex);
+    ex.target = target;
+    const backend = target.backend;
     ex.backend = backend;
 
     const server = backend.balancer.pick({ headers: req.headers, clientIp });
@@ -49,8 +51,8 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
       return ex.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`));
     }
     const headers = upstreamRequestHeaders(req, { clientIp, proto: deps.proto, requestId, host });
-    const target = path === rawPath ? url : q === -1 ? path : path + url.slice(q);
-    ex.forward(server, target, headers, hasBody(req));
+    const upstreamPath = path === rawPath ? url : q === -1 ? path : path + url.slice(q);
+    ex.forward(server, upstreamPath, headers, hasBody(req));
   };
 }
 

@@ -57,10 +57,12 @@ export function createWebSocketProxy(deps: ProxyDeps): WebSocketProxy {
       return reject(socket, new ProxyError('no_route', 'no route matches this request'), requestId);
     }
     const route = candidate.value;
-    const backend = route.backend;
+    const sink = { setCookie: undefined as string | undefined };
+    const target = route.chooser.choose(req.headers, clientIp, sink);
+    const backend = target.backend;
     const server = backend.balancer.pick({ headers: req.headers, clientIp });
     if (server === undefined) {
-      route.series.record(503, (performance.now() - start) / 1000);
+      target.series.record(503, (performance.now() - start) / 1000);
       return reject(socket, new ProxyError('no_server', `backend ${backend.id} has no available server`), requestId);
     }
 
@@ -79,13 +81,13 @@ export function createWebSocketProxy(deps: ProxyDeps): WebSocketProxy {
     let failed = false;
     socket.once('close', () => {
       sockets.delete(socket);
-      if (!failed) route.series.record(101, (performance.now() - start) / 1000);
+      if (!failed) target.series.record(101, (performance.now() - start) / 1000);
     });
     proxy.ws(req, socket, head, { target: server.upstream.origin }, (err: Error) => {
       failed = true;
       const { kind, error } = classifyUpstreamError(err);
       deps.metrics.upstreamErrors.labels(backend.id, kind).inc();
-      route.series.record(error.status, (performance.now() - start) / 1000);
+      target.series.record(error.status, (performance.now() - start) / 1000);
       reject(socket, error, requestId);
     });
   }

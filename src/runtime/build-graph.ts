@@ -1,11 +1,23 @@
 import { createBalancer } from '../balancing/create-balancer.js';
-import type { BackendConfig, ConfigSnapshot } from '../config/snapshot.js';
+import { GuardRegistry } from '../canary/guard-registry.js';
+import { SingleTarget } from '../canary/single-target.js';
+import { Splitter } from '../canary/splitter.js';
+import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import type { Metrics } from '../observability/metrics.js';
 import { seriesKey, type RouteSeriesCache } from '../observability/route-series.js';
 import { RouteIndex } from '../routing/route-index.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
-import { ServerRuntime, type BackendRuntime, type Graph, type RouteRuntime } from './graph.js';
+import { ServerRuntime, type BackendRuntime, type Graph, type RouteRuntime, type RouteTarget } from './graph.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { upstreamKey } from './upstream.js';
+
+/** The long-lived things a graph build draws on (they outlive any one graph). */
+export interface GraphResources {
+  readonly registry: ResourceRegistry;
+  readonly series: RouteSeriesCache;
+  readonly guards: GuardRegistry;
+  readonly metrics: Metrics;
+}
 
 export interface BuiltGraph {
   readonly graph: Graph;
@@ -13,32 +25,75 @@ export interface BuiltGraph {
   readonly upstreamKeys: ReadonlySet<string>;
   /** metric series the graph uses */
   readonly seriesKeys: ReadonlySet<string>;
+  /** canary guards the graph uses */
+  readonly guardKeys: ReadonlySet<string>;
 }
 
-/** Builds the runtime graph for a snapshot, reusing long-lived resources from the registry. */
-export function buildGraph(snapshot: ConfigSnapshot, registry: ResourceRegistry, series: RouteSeriesCache): BuiltGraph {
+/** Builds the runtime graph for a snapshot, reusing long-lived resources. */
+export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): BuiltGraph {
   const upstreamKeys = new Set<string>();
   const seriesKeys = new Set<string>();
+  const guardKeys = new Set<string>();
   const backends = new Map<string, BackendRuntime>();
   for (const config of snapshot.backends.values()) {
-    backends.set(config.id, buildBackend(config, registry, upstreamKeys));
+    backends.set(config.id, buildBackend(config, res.registry, upstreamKeys));
   }
 
   const routes = new Map<string, RouteRuntime>();
   const candidates: RouteCandidate<RouteRuntime>[] = [];
   for (const config of snapshot.routes.values()) {
-    // Split routes (issue 3) choose among several backends; until then the route's backend is the first named.
-    const backendId = config.spec.backend ?? config.spec.split?.[0]?.backend;
-    const backend = backendId === undefined ? undefined : backends.get(backendId);
-    if (!backend) continue;
-    const route: RouteRuntime = { id: config.id, config, backend, series: series.get(config.id, backend.id) };
-    seriesKeys.add(seriesKey(config.id, backend.id));
+    const route = buildRoute(config, backends, res, seriesKeys, guardKeys);
+    if (!route) continue;
     routes.set(config.id, route);
     candidates.push({ id: config.id, match: config.spec.match ?? {}, priority: config.priority, value: route });
   }
   const router = RouteIndex.build(candidates);
   const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
-  return { graph, upstreamKeys, seriesKeys };
+  return { graph, upstreamKeys, seriesKeys, guardKeys };
+}
+
+function buildRoute(
+  config: RouteConfig,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  res: GraphResources,
+  seriesKeys: Set<string>,
+  guardKeys: Set<string>,
+): RouteRuntime | undefined {
+  const { spec } = config;
+  const targets = new Map<string, RouteTarget>();
+  const target = (backendId: string): RouteTarget | undefined => {
+    const backend = backends.get(backendId);
+    if (!backend) return undefined;
+    let guard;
+    if (spec.guard && spec.split) {
+      guard = res.guards.acquire(config.id, config.modRevision, backendId, spec.guard);
+      guardKeys.add(GuardRegistry.key(config.id, config.modRevision, backendId));
+    }
+    seriesKeys.add(seriesKey(config.id, backendId));
+    const t: RouteTarget = { backend, series: res.series.get(config.id, backendId), guard };
+    targets.set(backendId, t);
+    return t;
+  };
+
+  if (spec.split) {
+    const arms = [];
+    for (const entry of spec.split) {
+      const t = target(entry.backend);
+      if (!t) return undefined; // resolution guarantees presence; never route half a split
+      arms.push({ target: t, weight: entry.weight });
+    }
+    const chooser = new Splitter({
+      routeId: config.id,
+      arms,
+      sticky: spec.sticky,
+      force: spec.force,
+      forceIgnored: res.metrics.canaryForceIgnored.labels(config.id),
+    });
+    return { id: config.id, config, chooser, targets };
+  }
+  const only = spec.backend === undefined ? undefined : target(spec.backend);
+  if (!only) return undefined;
+  return { id: config.id, config, chooser: new SingleTarget(only), targets };
 }
 
 function buildBackend(config: BackendConfig, registry: ResourceRegistry, keys: Set<string>): BackendRuntime {

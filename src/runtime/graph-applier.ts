@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GuardRegistry } from '../canary/guard-registry.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,6 +19,7 @@ export class GraphApplier {
       readonly switcher: Switcher;
       readonly registry: ResourceRegistry;
       readonly series: RouteSeriesCache;
+      readonly guards: GuardRegistry;
       readonly metrics: Metrics;
       readonly logger: Logger;
       /** called after every swap (status key, events) */
@@ -26,12 +28,13 @@ export class GraphApplier {
   ) {}
 
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]): void {
-    const { switcher, registry, series, metrics, logger } = this.deps;
+    const { switcher, registry, series, guards, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, registry, series);
+    const built = buildGraph(snapshot, { registry, series, guards, metrics });
     switcher.swap(built.graph);
     registry.retain(built.upstreamKeys);
     series.retain(built.seriesKeys);
+    guards.retain(built.guardKeys);
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

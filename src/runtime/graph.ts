@@ -1,4 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Balancer, Pickable } from '../balancing/types.js';
+import type { GuardWindow } from '../canary/guard-window.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig, ServerConfig } from '../config/snapshot.js';
 import type { RouteSeries } from '../observability/route-series.js';
 import type { RouteIndex } from '../routing/route-index.js';
@@ -50,9 +52,29 @@ export interface BackendRuntime {
   readonly bodyTimeoutMs: number;
 }
 
+/** One backend a route can send to, with what is recorded per (route, backend). */
+export interface RouteTarget {
+  readonly backend: BackendRuntime;
+  readonly series: RouteSeries;
+  /** the canary guard of this (route, backend), when the route has one */
+  readonly guard: GuardWindow | undefined;
+}
+
+/** Where a chooser writes a decision's side effects (the Exchange). */
+export interface ChoiceSink {
+  /** a `Set-Cookie` value to add to the response (sticky canary cookie) */
+  setCookie: string | undefined;
+}
+
+/** Picks the route's target for a request: the backend, or a split's arm. */
+export interface TargetChooser {
+  choose(headers: IncomingHttpHeaders, clientIp: string, sink: ChoiceSink): RouteTarget;
+}
+
 export interface RouteRuntime {
   readonly id: string;
   readonly config: RouteConfig;
-  readonly backend: BackendRuntime;
-  readonly series: RouteSeries;
+  readonly chooser: TargetChooser;
+  /** every target, by backend id */
+  readonly targets: ReadonlyMap<string, RouteTarget>;
 }

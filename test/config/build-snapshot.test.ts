@@ -21,7 +21,7 @@ function harness(filterTypes: string[] = []) {
         ? { type: 'delete', key: `${P}/${k}`, modRevision: rev }
         : { type: 'put', key: `${P}/${k}`, value: typeof v === 'string' ? v : JSON.stringify(v), modRevision: rev, createRevision: rev, version: 1 },
     );
-    const rejected = state.apply({ kind: 'changes', revision: rev, events });
+    const { rejected } = state.apply({ kind: 'changes', revision: rev, events });
     snap = buildSnapshot(state, snap, active, { prefix: P, filterTypes: new Set(filterTypes), now: () => new Date(0) });
     return { snap, rejected };
   };

@@ -8,7 +8,7 @@ import { parseServeOptions } from '../../src/cli/serve-options.js';
 // the cluster, the instances and the demo upstreams agree with each other, and that every Junction
 // command line is one `junction serve` accepts.
 const root = new URL('../../../', import.meta.url);
-const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
   services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
 };
 const services = compose.services;
