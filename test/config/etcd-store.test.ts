@@ -5,12 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { EtcdStore } from '../../src/config/store/etcd-store.js';
 import type { StoreEvent, StoreUpdate } from '../../src/config/store/types.js';
 import { etcdctl, startEtcd, startEtcdCluster, type EtcdProcess } from '../support/etcd.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 class Recorder {
   readonly updates: StoreUpdate[] = [];
@@ -48,59 +48,6 @@ async function rejectsWithCode(p: Promise<unknown>, code: string): Promise<void>
     assert.equal((err as { code?: unknown }).code, code, `expected ${code}, got ${String(err)}`);
     return true;
   });
-}
-
-/** A TCP relay to etcd that can cut every connection and refuse new ones: a partition on demand. */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
-  private constructor(
-    private readonly server: Server,
-    readonly endpoint: string,
-  ) {}
-
-  static async start(target: string): Promise<CuttableProxy> {
-    const url = new URL(target);
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const addr = server.address();
-    assert.ok(typeof addr === 'object' && addr !== null);
-    const proxy = new CuttableProxy(server, `http://127.0.0.1:${addr.port}`);
-    server.on('connection', (client) => proxy.relay(client, url.hostname, Number(url.port)));
-    return proxy;
-  }
-
-  private relay(client: Socket, host: string, port: number): void {
-    if (this.cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(port, host);
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        this.sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  }
-
-  cutOff(): void {
-    this.cut = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  restore(): void {
-    this.cut = false;
-  }
-
-  async close(): Promise<void> {
-    this.cutOff();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 interface LogLine {
@@ -181,15 +128,15 @@ describe('etcd store: single etcd', () => {
 
   test('writes by another client while the store is cut off arrive after it reconnects: in order, once, no reset', async () => {
     const p = newPrefix();
-    const proxy = await CuttableProxy.start(etcd.endpoint);
-    const store = await EtcdStore.open({ endpoints: [proxy.endpoint], prefix: p, callTimeoutMs: 2000 });
+    const proxy = await startTcpProxy(Number(new URL(etcd.endpoint).port));
+    const store = await EtcdStore.open({ endpoints: [proxy.url], prefix: p, callTimeoutMs: 2000 });
     try {
       const rec = new Recorder();
       const w = store.watch((await store.load()).revision + 1, rec.onUpdate);
       await store.put(`${p}/routes/a`, '1');
       await rec.untilKey(`${p}/routes/a`);
 
-      proxy.cutOff();
+      proxy.cut();
       await until('health to report disconnected', () => !store.health().connected, 5000);
       await etcdctl([etcd.endpoint], 'put', `${p}/routes/b`, '2');
       await etcdctl([etcd.endpoint], 'del', `${p}/routes/a`);
@@ -200,7 +147,7 @@ describe('etcd store: single etcd', () => {
         header: { revision: number };
       };
 
-      proxy.restore();
+      proxy.heal();
       await rec.untilKey(`${p}/routes/c`);
       await until('health to reconnect', () => store.health().connected, 15_000);
       const rd = await store.put(`${p}/routes/d`, '4');
@@ -227,8 +174,8 @@ describe('etcd store: single etcd', () => {
 
   test('history compacted while the store is cut off: the watch reloads and delivers a reset with everything', async () => {
     const p = newPrefix();
-    const proxy = await CuttableProxy.start(etcd.endpoint);
-    const store = await EtcdStore.open({ endpoints: [proxy.endpoint], prefix: p, callTimeoutMs: 2000 });
+    const proxy = await startTcpProxy(Number(new URL(etcd.endpoint).port));
+    const store = await EtcdStore.open({ endpoints: [proxy.url], prefix: p, callTimeoutMs: 2000 });
     try {
       await store.put(`${p}/routes/keep`, 'k');
       await store.put(`${p}/routes/gone`, 'g');
@@ -237,7 +184,7 @@ describe('etcd store: single etcd', () => {
       await store.put(`${p}/routes/seen`, 's');
       await rec.untilKey(`${p}/routes/seen`);
 
-      proxy.cutOff();
+      proxy.cut();
       await until('health to report disconnected', () => !store.health().connected, 5000);
       await etcdctl([etcd.endpoint], 'put', `${p}/routes/new`, 'n');
       await etcdctl([etcd.endpoint], 'del', `${p}/routes/gone`);
@@ -245,7 +192,7 @@ describe('etcd store: single etcd', () => {
       const rev = (JSON.parse(out) as { header: { revision: number } }).header.revision;
       await etcdctl([etcd.endpoint], 'compact', String(rev), '--physical');
 
-      proxy.restore();
+      proxy.heal();
       await until('a reset', () => rec.updates.some((u) => u.kind === 'reset'), 20_000, () => JSON.stringify(rec.updates));
       const reset = rec.updates.find((u) => u.kind === 'reset');
       assert.ok(reset && reset.kind === 'reset');
@@ -275,19 +222,19 @@ describe('etcd store: single etcd', () => {
   test('an ephemeral key whose lease expired while cut off is re-created with its last value', async () => {
     const p = newPrefix();
     const k = `${p}/status/i1`;
-    const proxy = await CuttableProxy.start(etcd.endpoint);
-    const store = await EtcdStore.open({ endpoints: [proxy.endpoint], prefix: p, callTimeoutMs: 1500 });
+    const proxy = await startTcpProxy(Number(new URL(etcd.endpoint).port));
+    const store = await EtcdStore.open({ endpoints: [proxy.url], prefix: p, callTimeoutMs: 1500 });
     const readDirect = async (): Promise<string> => (await etcdctl([etcd.endpoint], 'get', k, '--print-value-only')).trim();
     try {
       const eph = store.ephemeral(k, 2);
       await eph.set('v1');
       assert.equal(await readDirect(), 'v1');
 
-      proxy.cutOff();
+      proxy.cut();
       await rejectsWithCode(eph.set('v2'), 'store_unavailable');
       await until('etcd to expire the lease and drop the key', async () => (await readDirect()) === '', 15_000);
 
-      proxy.restore();
+      proxy.heal();
       await until('the key to be written again with the last value', async () => (await readDirect()) === 'v2', 20_000);
       const leaseId = (JSON.parse(await etcdctl([etcd.endpoint], 'get', k, '-w', 'json')) as { kvs: { lease: number }[] }).kvs[0]?.lease;
       assert.ok(leaseId !== undefined && leaseId !== 0, 'the key is under a lease again');
@@ -302,13 +249,13 @@ describe('etcd store: single etcd', () => {
 
   test('close() is bounded while etcd cannot be reached', async () => {
     const p = newPrefix();
-    const proxy = await CuttableProxy.start(etcd.endpoint);
-    const store = await EtcdStore.open({ endpoints: [proxy.endpoint], prefix: p, callTimeoutMs: 1000 });
+    const proxy = await startTcpProxy(Number(new URL(etcd.endpoint).port));
+    const store = await EtcdStore.open({ endpoints: [proxy.url], prefix: p, callTimeoutMs: 1000 });
     try {
       const eph = store.ephemeral(`${p}/status/i1`, 5);
       await eph.set('v');
       const w = store.watch((await store.load()).revision + 1, () => undefined);
-      proxy.cutOff();
+      proxy.cut();
       await until('health to report disconnected', () => !store.health().connected, 5000);
       const t0 = Date.now();
       await store.close();
@@ -323,14 +270,14 @@ describe('etcd store: single etcd', () => {
 
   test('open() succeeds while etcd is unreachable and reports it; calls fail typed', async () => {
     const p = newPrefix();
-    const proxy = await CuttableProxy.start(etcd.endpoint);
-    proxy.cutOff();
-    const store = await EtcdStore.open({ endpoints: [proxy.endpoint], prefix: p, callTimeoutMs: 1000 });
+    const proxy = await startTcpProxy(Number(new URL(etcd.endpoint).port));
+    proxy.cut();
+    const store = await EtcdStore.open({ endpoints: [proxy.url], prefix: p, callTimeoutMs: 1000 });
     try {
       assert.equal(store.health().connected, false);
       assert.equal(store.health().lastContactAt, 0);
       await rejectsWithCode(store.load(), 'store_unavailable');
-      proxy.restore();
+      proxy.heal();
       await until('health to connect', () => store.health().connected, 15_000);
       assert.equal((await store.load()).kvs.length, 0);
     } finally {
