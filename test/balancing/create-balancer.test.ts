@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { TestServer as Server, seeded } from '../support/balancing.js';
 import {
   BALANCER_KINDS,
   BalancerConfigError,
@@ -11,27 +12,7 @@ import {
   type PickInput,
 } from '../../src/balancing/index.js';
 
-class Server implements Pickable {
-  available = true;
-  readonly load = new ServerLoad();
-  constructor(
-    readonly id: string,
-    readonly weight: number,
-  ) {}
-  isAvailable(): boolean {
-    return this.available;
-  }
-}
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('builds every kind the schema names', () => {
   const schemaAndKindsAgree: BalancerKindMatchesSchema = true; // a compile error if the schema gains a balancer

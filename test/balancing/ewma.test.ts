@@ -1,36 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer, ServerLoad, type Pickable, type PickInput } from '../../src/balancing/index.js';
+import { TestServer, seeded } from '../support/balancing.js';
+import { createBalancer, type PickInput } from '../../src/balancing/index.js';
 
 class Clock {
   t = 1_000;
   readonly now = (): number => this.t;
 }
 
-class Server implements Pickable {
-  available = true;
-  readonly load: ServerLoad;
-  constructor(
-    readonly id: string,
-    clock: Clock,
-    readonly weight = 1,
-  ) {
-    this.load = new ServerLoad({ now: clock.now });
-  }
-  isAvailable(): boolean {
-    return this.available;
+class Server extends TestServer {
+  constructor(id: string, clock: Clock, weight = 1) {
+    super(id, weight, clock.now);
   }
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const input: PickInput = { headers: {}, clientIp: '10.0.0.1' };
 

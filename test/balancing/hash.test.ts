@@ -1,28 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer, ServerLoad, type Balancer, type Pickable, type PickInput } from '../../src/balancing/index.js';
+import { TestServer as Server, seeded } from '../support/balancing.js';
+import { createBalancer, type Balancer, type PickInput } from '../../src/balancing/index.js';
 
-class Server implements Pickable {
-  available = true;
-  readonly load = new ServerLoad();
-  constructor(
-    readonly id: string,
-    readonly weight = 1,
-  ) {}
-  isAvailable(): boolean {
-    return this.available;
-  }
-}
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(xs: readonly T[], random: () => number): T[] {
   const out = [...xs];

@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer, ServerLoad, type Pickable, type PickInput } from '../../src/balancing/index.js';
+import { TestServer as Server } from '../support/balancing.js';
+import { createBalancer, type PickInput } from '../../src/balancing/index.js';
 
-class Server implements Pickable {
-  available = true;
-  readonly load = new ServerLoad();
-  constructor(
-    readonly id: string,
-    readonly weight: number,
-  ) {}
-  isAvailable(): boolean {
-    return this.available;
-  }
-}
 
 const input: PickInput = { headers: {}, clientIp: '10.0.0.1' };
 
