@@ -6,6 +6,7 @@ import { AdminAuth } from './admin/auth.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
 import { GuardRegistry } from './canary/guard-registry.js';
 import { ConfigManager } from './config/config-manager.js';
+import { TeeRegistry } from './tee/tee-registry.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import { openStore } from './config/store/index.js';
@@ -74,9 +75,11 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()) });
     const switcher = new Switcher();
     const registry = new ResourceRegistry();
+    const shadowRegistry = new ResourceRegistry();
     const series = new RouteSeriesCache(metrics);
     const events = new JunctionEvents();
     const guards = new GuardRegistry({ metrics, logger, events });
+    const tees = new TeeRegistry({ metrics });
     const inFlight = { count: 0 };
     const deps: ProxyDeps = {
       switcher,
@@ -116,6 +119,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           startedAt,
           now: Date.now(),
           guards: guards.states(),
+          tees: tees.reports(),
         }),
     });
 
@@ -127,8 +131,10 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const applier = new GraphApplier({
       switcher,
       registry,
+      shadowRegistry,
       series,
       guards,
+      tees,
       metrics,
       logger,
       onApplied: (snap) => {
@@ -169,6 +175,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           await manager.close();
           await reporter.close();
           await registry.close();
+          await shadowRegistry.close(true);
+          tees.close();
           await closeServer(admin.server, 1000);
           await store.close();
           logger.info('junction stopped');

@@ -14,6 +14,8 @@ export interface StatusInputs {
   readonly now: number;
   /** canary guards of split routes (tripped or not) */
   readonly guards: readonly GuardState[];
+  /** the fidelity report of every tee */
+  readonly tees: readonly unknown[];
 }
 
 /** Seconds since the store was last reached, 0 while it is connected. */
@@ -38,6 +40,7 @@ export function statusDocument(s: StatusInputs) {
       ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
     },
     canary: { guards: s.guards },
+    tee: s.tees,
     counts: {
       routes: snap?.routes.size ?? 0,
       backends: snap?.backends.size ?? 0,

@@ -53,6 +53,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
         `  curl http://${host}:${a.port}/hello                                  90% demo-stable, 10% demo-canary (sticky cookie junction_canary)`,
         `  curl -H 'x-junction-backend: demo-canary' http://${host}:${a.port}/   forced to the canary`,
         `  curl http://${host}:${a.port}/canary/hello                           path route -> demo-canary`,
+        `  (20% of GET traffic on / is mirrored to demo-shadow: see "tee" in the status)`,
         `  curl http://${junction.adminAddress.address}:${junction.adminAddress.port}/api/v1/status`,
         '',
         '',

@@ -20,6 +20,7 @@ export const TEE_DEFAULTS = {
   maxRps: 0,
   timeoutMs: 5000,
   compare: false,
+  compareHeaders: ['content-type'] as readonly string[],
 } as const;
 
 export interface ResolvedTimeouts {

@@ -6,7 +6,8 @@ import type { ConfigStore, TxnOp } from '../config/store/types.js';
  * - backends `demo-stable`, `demo-canary`, `demo-shadow`, one upstream each;
  * - route `demo` (everything): a canary split, 90% demo-stable / 10% demo-canary, sticky by the
  *   `junction_canary` cookie, forced by `x-junction-backend` (header) or `junction_backend` (cookie),
- *   guarded (the canary is pulled back if over half of at least 20 requests in 30 s fail);
+ *   guarded (the canary is pulled back if over half of at least 20 requests in 30 s fail), and
+ *   teeing 20% of GET/HEAD traffic to demo-shadow, fire-and-forget;
  * - route `demo-canary` (`/canary/`) → demo-canary, to show path routing.
  * Only `demo*` keys are touched: an operator's own keys in the same store are left alone.
  */
@@ -29,6 +30,7 @@ export async function writeDemoConfig(store: ConfigStore, urls: { stable: string
         sticky: { cookie: 'junction_canary' },
         force: { header: 'x-junction-backend', cookie: 'junction_backend' },
         guard: { maxErrorRate: 0.5, minRequests: 20, windowMs: 30_000 },
+        tee: [{ backend: 'demo-shadow', percent: 20, headers: { set: { 'x-env': 'shadow' } } }],
       }),
     },
     {

@@ -17,6 +17,9 @@ export interface Metrics {
   readonly breakerOpen: Gauge<'backend' | 'server'>;
   readonly canaryGuardTripped: Gauge<'route' | 'backend'>;
   readonly canaryForceIgnored: Counter<'route'>;
+  readonly teeRequests: Counter<'route' | 'backend' | 'outcome'>;
+  readonly teeDuration: Histogram<'route' | 'backend'>;
+  readonly teeCompare: Counter<'route' | 'backend' | 'result'>;
 }
 
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -77,6 +80,25 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
       name: 'junction_canary_guard_tripped',
       help: 'Whether the canary guard took the backend out of the split (1) or not (0)',
       labelNames: ['route', 'backend'],
+      registers,
+    }),
+    teeRequests: new Counter({
+      name: 'junction_tee_requests_total',
+      help: 'Shadow copies by outcome: sent, completed, failed, dropped_inflight|dropped_rate|dropped_breaker, skipped_sample|skipped_method|skipped_body',
+      labelNames: ['route', 'backend', 'outcome'],
+      registers,
+    }),
+    teeDuration: new Histogram({
+      name: 'junction_tee_duration_seconds',
+      help: 'Shadow request time, dispatch to the end of the shadow response',
+      labelNames: ['route', 'backend'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    teeCompare: new Counter({
+      name: 'junction_tee_compare_total',
+      help: 'Shadow responses compared with the primary response (status, chosen headers, body hash)',
+      labelNames: ['route', 'backend', 'result'],
       registers,
     }),
     canaryForceIgnored: new Counter({

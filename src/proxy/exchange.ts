@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { JunctionError } from '../errors/junction-error.js';
 import { isGuardError } from '../canary/guard-window.js';
+import type { PrimaryTap } from '../tee/compare-pair.js';
 import type { BackendRuntime, ChoiceSink, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 import { sendError } from './error-response.js';
 import type { ProxyDeps } from './proxy-deps.js';
@@ -24,6 +25,8 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   backend: BackendRuntime | undefined;
   /** a Set-Cookie value the route's chooser wants on the response (sticky canary) */
   setCookie: string | undefined = undefined;
+  /** the primary response's digest, when a tee of the route compares */
+  tap: PrimaryTap | undefined = undefined;
   server: ServerRuntime | undefined;
   status = 0;
   #abort: ((err?: Error) => void) | undefined;
@@ -81,6 +84,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     this.#resume = resume;
     const res = this.res;
     if (res.destroyed) return false;
+    this.tap?.digest.onHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders, this.requestId);
     if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
     res.writeHead(statusCode, statusText || undefined, headers);
@@ -89,16 +93,19 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   }
 
   onData(chunk: Buffer): boolean {
+    this.tap?.digest.onData(chunk);
     return this.res.write(chunk);
   }
 
   onComplete(): void {
     this.res.end();
+    this.tap?.done(true);
     this.#finish(this.status);
   }
 
   onError(err: Error): void {
     this.#endLoad(true);
+    this.tap?.done(false);
     if (this.#done) return;
     const { kind, error } = classifyUpstreamError(err);
     if (this.res.destroyed || (this.req.destroyed && !this.req.complete)) {

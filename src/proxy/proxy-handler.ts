@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors/proxy-errors.js';
 import { normalizePath } from '../routing/normalize-path.js';
 import { clientIpOf } from './client-ip.js';
+import { PrimaryTap } from '../tee/compare-pair.js';
 import { Exchange } from './exchange.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { upstreamRequestHeaders } from './request-headers.js';
@@ -52,7 +53,15 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     }
     const headers = upstreamRequestHeaders(req, { clientIp, proto: deps.proto, requestId, host });
     const upstreamPath = path === rawPath ? url : q === -1 ? path : path + url.slice(q);
-    ex.forward(server, upstreamPath, headers, hasBody(req));
+    const body = hasBody(req);
+    const tees = route.tees;
+    if (tees.length > 0) {
+      // Copies go out first, in this same tick: a body copy must start listening before undici
+      // starts reading the request for the primary. Nothing here waits for the shadow.
+      const tap = route.compareHeaders === undefined ? undefined : (ex.tap = new PrimaryTap(route.compareHeaders));
+      for (const tee of tees) tee.offer({ req, requestId, clientIp, headers, path: upstreamPath, hasBody: body, tap });
+    }
+    ex.forward(server, upstreamPath, headers, body);
   };
 }
 

@@ -3,7 +3,10 @@ import { GuardRegistry } from '../canary/guard-registry.js';
 import { SingleTarget } from '../canary/single-target.js';
 import { Splitter } from '../canary/splitter.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import { resolveTee } from '../config/defaults.js';
 import type { Metrics } from '../observability/metrics.js';
+import { TeeRegistry } from '../tee/tee-registry.js';
+import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
 import { seriesKey, type RouteSeriesCache } from '../observability/route-series.js';
 import { RouteIndex } from '../routing/route-index.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
@@ -14,6 +17,9 @@ import { upstreamKey } from './upstream.js';
 /** The long-lived things a graph build draws on (they outlive any one graph). */
 export interface GraphResources {
   readonly registry: ResourceRegistry;
+  /** the shadow side's own pools: tee traffic never shares a connection with real traffic */
+  readonly shadowRegistry: ResourceRegistry;
+  readonly tees: TeeRegistry;
   readonly series: RouteSeriesCache;
   readonly guards: GuardRegistry;
   readonly metrics: Metrics;
@@ -27,6 +33,9 @@ export interface BuiltGraph {
   readonly seriesKeys: ReadonlySet<string>;
   /** canary guards the graph uses */
   readonly guardKeys: ReadonlySet<string>;
+  /** shadow upstreams and tee states the graph uses */
+  readonly shadowKeys: ReadonlySet<string>;
+  readonly teeKeys: ReadonlySet<string>;
 }
 
 /** Builds the runtime graph for a snapshot, reusing long-lived resources. */
@@ -34,22 +43,55 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   const upstreamKeys = new Set<string>();
   const seriesKeys = new Set<string>();
   const guardKeys = new Set<string>();
+  const shadowKeys = new Set<string>();
+  const teeKeys = new Set<string>();
   const backends = new Map<string, BackendRuntime>();
   for (const config of snapshot.backends.values()) {
     backends.set(config.id, buildBackend(config, res.registry, upstreamKeys));
   }
+  const shadows = new Map<string, ShadowTarget>();
+  const shadowOf = (id: string): ShadowTarget | undefined => {
+    const config = snapshot.backends.get(id);
+    if (!config) return undefined;
+    let t = shadows.get(id);
+    if (!t) {
+      const b = buildBackend(config, res.shadowRegistry, shadowKeys);
+      t = { id, servers: b.servers, balancer: b.balancer };
+      shadows.set(id, t);
+    }
+    return t;
+  };
 
   const routes = new Map<string, RouteRuntime>();
   const candidates: RouteCandidate<RouteRuntime>[] = [];
   for (const config of snapshot.routes.values()) {
-    const route = buildRoute(config, backends, res, seriesKeys, guardKeys);
+    const route = buildRoute(config, backends, res, seriesKeys, guardKeys, buildTees(config, shadowOf, res.tees, teeKeys));
     if (!route) continue;
     routes.set(config.id, route);
     candidates.push({ id: config.id, match: config.spec.match ?? {}, priority: config.priority, value: route });
   }
   const router = RouteIndex.build(candidates);
   const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
-  return { graph, upstreamKeys, seriesKeys, guardKeys };
+  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys };
+}
+
+function buildTees(
+  config: RouteConfig,
+  shadowOf: (id: string) => ShadowTarget | undefined,
+  tees: TeeRegistry,
+  teeKeys: Set<string>,
+): { tees: TeeRuntime[]; compareHeaders: string[] | undefined } {
+  const out: TeeRuntime[] = [];
+  let compareHeaders: string[] | undefined;
+  (config.spec.tee ?? []).forEach((spec, index) => {
+    const shadow = shadowOf(spec.backend);
+    if (!shadow) return;
+    const resolved = resolveTee(spec);
+    teeKeys.add(TeeRegistry.key(config.id, config.modRevision, index, spec.backend));
+    out.push(new TeeRuntime(tees.acquire(config.id, config.modRevision, index, spec.backend, resolved), shadow));
+    if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
+  });
+  return { tees: out, compareHeaders };
 }
 
 function buildRoute(
@@ -58,6 +100,7 @@ function buildRoute(
   res: GraphResources,
   seriesKeys: Set<string>,
   guardKeys: Set<string>,
+  shadow: { tees: TeeRuntime[]; compareHeaders: string[] | undefined },
 ): RouteRuntime | undefined {
   const { spec } = config;
   const targets = new Map<string, RouteTarget>();
@@ -89,11 +132,11 @@ function buildRoute(
       force: spec.force,
       forceIgnored: res.metrics.canaryForceIgnored.labels(config.id),
     });
-    return { id: config.id, config, chooser, targets };
+    return { id: config.id, config, chooser, targets, ...shadow };
   }
   const only = spec.backend === undefined ? undefined : target(spec.backend);
   if (!only) return undefined;
-  return { id: config.id, config, chooser: new SingleTarget(only), targets };
+  return { id: config.id, config, chooser: new SingleTarget(only), targets, ...shadow };
 }
 
 function buildBackend(config: BackendConfig, registry: ResourceRegistry, keys: Set<string>): BackendRuntime {

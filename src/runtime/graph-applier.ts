@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { GuardRegistry } from '../canary/guard-registry.js';
+import type { TeeRegistry } from '../tee/tee-registry.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -20,6 +21,8 @@ export class GraphApplier {
       readonly registry: ResourceRegistry;
       readonly series: RouteSeriesCache;
       readonly guards: GuardRegistry;
+      readonly shadowRegistry: ResourceRegistry;
+      readonly tees: TeeRegistry;
       readonly metrics: Metrics;
       readonly logger: Logger;
       /** called after every swap (status key, events) */
@@ -28,13 +31,15 @@ export class GraphApplier {
   ) {}
 
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]): void {
-    const { switcher, registry, series, guards, metrics, logger } = this.deps;
+    const { switcher, registry, shadowRegistry, series, guards, tees, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, { registry, series, guards, metrics });
+    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, metrics });
     switcher.swap(built.graph);
     registry.retain(built.upstreamKeys);
+    shadowRegistry.retain(built.shadowKeys);
     series.retain(built.seriesKeys);
     guards.retain(built.guardKeys);
+    tees.retain(built.teeKeys);
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Balancer, Pickable } from '../balancing/types.js';
 import type { GuardWindow } from '../canary/guard-window.js';
+import type { TeeRuntime } from '../tee/tee-runtime.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig, ServerConfig } from '../config/snapshot.js';
 import type { RouteSeries } from '../observability/route-series.js';
 import type { RouteIndex } from '../routing/route-index.js';
@@ -77,4 +78,8 @@ export interface RouteRuntime {
   readonly chooser: TargetChooser;
   /** every target, by backend id */
   readonly targets: ReadonlyMap<string, RouteTarget>;
+  /** the route's shadow copies (empty for most routes) */
+  readonly tees: readonly TeeRuntime[];
+  /** headers compared by the route's comparing tees, or undefined when none compares */
+  readonly compareHeaders: readonly string[] | undefined;
 }

@@ -59,6 +59,8 @@ export const TeeSpecSchema = Type.Object(
       ),
     ),
     compare: Type.Optional(Type.Boolean()),
+    /** with compare: the response headers compared besides status and body hash (default content-type) */
+    compareHeaders: Type.Optional(Type.Array(HeaderName, { maxItems: 32, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
