@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
+import { registerAdminApi } from './admin/api/admin-api.js';
 import { AdminAuth } from './admin/auth.js';
+import type { FilterCatalog } from './filters/filter-catalog.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
 import { GuardRegistry } from './canary/guard-registry.js';
 import { ConfigManager } from './config/config-manager.js';
@@ -49,6 +51,8 @@ export interface JunctionOptions {
 
 export interface Junction {
   readonly proxyAddress: AddressInfo;
+  /** what Junction reports about itself (config applied/rejected, guard trips, ...) */
+  readonly events: JunctionEvents;
   readonly adminAddress: AddressInfo;
   readonly store: ConfigStore;
   readonly metrics: Metrics;
@@ -107,20 +111,40 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       registry: metrics.registry,
       logger,
       ready: () => current !== undefined && !draining,
-      status: () =>
-        statusDocument({
-          instance: opts.instanceId,
-          version,
-          storeKind: store.kind,
-          storeHealth: store.health(),
-          snapshot: current,
-          ready: current !== undefined && !draining,
-          draining,
-          startedAt,
-          now: Date.now(),
-          guards: guards.states(),
-          tees: tees.reports(),
-        }),
+      status: () => statusDoc(),
+    });
+    const statusDoc = () =>
+      statusDocument({
+        instance: opts.instanceId,
+        version,
+        storeKind: store.kind,
+        storeHealth: store.health(),
+        snapshot: current,
+        ready: current !== undefined && !draining,
+        draining,
+        startedAt,
+        now: Date.now(),
+        guards: guards.states(),
+        tees: tees.reports(),
+      });
+
+    const validators = createValidators();
+    const filterCatalog: FilterCatalog = {
+      types: () => new Set<string>(),
+      validate: (type) => [{ field: 'type', message: `type ${type} is not a loaded filter module` }],
+    };
+    const adminApi = registerAdminApi(admin.router, admin.server, {
+      store,
+      prefix: opts.prefix,
+      validators,
+      filters: filterCatalog,
+      events,
+      auth,
+      logger,
+      metrics,
+      snapshot: () => current,
+      graph: () => switcher.current,
+      status: () => statusDoc(),
     });
 
     const proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
@@ -137,6 +161,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       tees,
       metrics,
       logger,
+      events,
       onApplied: (snap) => {
         current = snap;
         reporter.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap }));
@@ -144,10 +169,10 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     });
     const manager = new ConfigManager({
       store,
-      validators: createValidators(),
+      validators,
       logger,
-      filterTypes: () => new Set<string>(),
-      onSnapshot: (snap, rejected) => applier.apply(snap, rejected),
+      filterTypes: () => filterCatalog.types(),
+      onSnapshot: (snap, rejected, keys) => applier.apply(snap, rejected, keys),
     });
     await opts.beforeStart?.(store);
     const firstApplied = manager.start();
@@ -161,6 +186,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     return {
       proxyAddress,
       adminAddress,
+      events,
       store,
       metrics,
       switcher,
@@ -172,6 +198,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           logger.info({ inFlight: inFlight.count }, 'shutting down: draining in-flight requests');
           await closeServer(proxyServer, opts.shutdownTimeoutMs ?? 10_000, () => inFlight.count === 0);
           ws.close();
+          adminApi.close();
           await manager.close();
           await reporter.close();
           await registry.close();

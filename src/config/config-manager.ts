@@ -11,8 +11,11 @@ export interface ConfigManagerOptions {
   readonly validators: Validators;
   readonly logger: Logger;
   readonly filterTypes: () => ReadonlySet<string>;
-  /** called with every new snapshot; an exception keeps the previous one serving */
-  readonly onSnapshot: (snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]) => void;
+  /**
+   * Called with every new snapshot, the issues of the values this update rejected, and the keys it
+   * changed (undefined after a full reload). An exception keeps the previous snapshot serving.
+   */
+  readonly onSnapshot: (snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys: readonly string[] | undefined) => void;
   /** how long a burst of store updates is gathered before one snapshot is built (default 5 ms) */
   readonly coalesceMs?: number;
   readonly now?: () => Date;
@@ -96,7 +99,10 @@ export class ConfigManager {
     const rejected: ConfigIssue[] = [];
     try {
       let changed = batch.length === 0 || this.#current === undefined;
+      let keys: string[] | undefined = [];
       for (const update of batch) {
+        if (update.kind === 'reset') keys = undefined;
+        else keys?.push(...update.events.map((e) => e.key));
         const r = this.#state.apply(update);
         rejected.push(...r.rejected);
         changed ||= r.configChanged;
@@ -108,7 +114,7 @@ export class ConfigManager {
         now: this.#opts.now ?? (() => new Date()),
       });
       for (const issue of rejected) logger.warn({ key: issue.key, field: issue.field, code: issue.code }, `config rejected: ${formatIssue(issue)}`);
-      this.#opts.onSnapshot(next, rejected);
+      this.#opts.onSnapshot(next, rejected, keys === undefined ? undefined : [...new Set(keys)]);
       this.#current = next;
     } catch (err) {
       logger.error({ err }, 'building the configuration failed; the previous one keeps serving');

@@ -3,6 +3,7 @@ import type { GuardRegistry } from '../canary/guard-registry.js';
 import type { TeeRegistry } from '../tee/tee-registry.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RouteSeriesCache } from '../observability/route-series.js';
 import { buildGraph } from './build-graph.js';
@@ -25,12 +26,13 @@ export class GraphApplier {
       readonly tees: TeeRegistry;
       readonly metrics: Metrics;
       readonly logger: Logger;
-      /** called after every swap (status key, events) */
+      readonly events: JunctionEvents;
+      /** called after every swap (status key) */
       readonly onApplied?: (snapshot: ConfigSnapshot) => void;
     },
   ) {}
 
-  apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[]): void {
+  apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys?: readonly string[]): void {
     const { switcher, registry, shadowRegistry, series, guards, tees, metrics, logger } = this.deps;
     const started = performance.now();
     const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, metrics });
@@ -53,6 +55,18 @@ export class GraphApplier {
       },
       'configuration applied',
     );
+    const { events } = this.deps;
+    for (const i of rejected) {
+      events.emit({
+        type: 'config.rejected',
+        revision: i.revision,
+        key: i.key,
+        ...(i.field === undefined ? {} : { field: i.field }),
+        code: i.code,
+        message: i.message,
+      });
+    }
+    events.emit({ type: 'config.applied', revision: snapshot.revision, keys: changedKeys ?? ['*'], issues: snapshot.issues.length });
     this.deps.onApplied?.(snapshot);
   }
 }
