@@ -4,7 +4,11 @@ import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
 import { registerAdminApi } from './admin/api/admin-api.js';
 import { AdminAuth } from './admin/auth.js';
+import { builtinFiltersDir } from './filters/builtin-dir.js';
+import type { ChainResources } from './filters/build-chain.js';
 import type { FilterCatalog } from './filters/filter-catalog.js';
+import { FilterInstances } from './filters/instance-registry.js';
+import { ModuleRegistry } from './filters/module-registry.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
 import { GuardRegistry } from './canary/guard-registry.js';
 import { ConfigManager } from './config/config-manager.js';
@@ -43,6 +47,12 @@ export interface JunctionOptions {
   readonly logger: Logger;
   /** the access log (one line per request), or undefined for none */
   readonly accessLog?: Logger;
+  /** a folder of user filter modules, watched and hot-reloaded */
+  readonly filtersDir?: string;
+  /** the built-in filter modules' folder (default: the project's filters/) */
+  readonly builtinFiltersDir?: string;
+  /** how long a route's filters may take per phase before the request is abandoned with 504 (default 5 s) */
+  readonly filterBudgetMs?: number;
   /** how long shutdown waits for in-flight requests (default 10 s) */
   readonly shutdownTimeoutMs?: number;
   /** called after the store is open and before the first load (the demo writes its config here) */
@@ -126,12 +136,35 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
         now: Date.now(),
         guards: guards.states(),
         tees: tees.reports(),
+        filterModules: { modules: modules.modules(), errors: modules.errors() },
       });
 
     const validators = createValidators();
-    const filterCatalog: FilterCatalog = {
-      types: () => new Set<string>(),
-      validate: (type) => [{ field: 'type', message: `type ${type} is not a loaded filter module` }],
+    let manager: ConfigManager | undefined;
+    const modules = new ModuleRegistry(
+      [opts.builtinFiltersDir ?? builtinFiltersDir(), opts.filtersDir],
+      validators.ajv,
+      logger.child({ component: 'filters' }),
+      () => manager?.rebuild(),
+    );
+    cleanup.unshift(async () => modules.close());
+    const filterCatalog: FilterCatalog = modules;
+    const instances = new FilterInstances(logger.child({ component: 'filters' }));
+    const reportedCreateErrors = new Set<string>();
+    const chains: ChainResources = {
+      modules,
+      instances,
+      budgetMs: opts.filterBudgetMs ?? 5000,
+      onFailure: (err) => {
+        metrics.filterErrors.labels(err.filterId).inc();
+        logger.warn({ filter: err.filterId, code: err.code, err: err.cause }, err.message);
+      },
+      onCreateError: (filterId, err) => {
+        const key = `${filterId}:${String(err)}`;
+        if (reportedCreateErrors.has(key)) return;
+        reportedCreateErrors.add(key);
+        logger.error({ filter: filterId, err }, `filter ${filterId}: create() failed; requests on routes using it fail with 500 until it is fixed`);
+      },
     };
     const adminApi = registerAdminApi(admin.router, admin.server, {
       store,
@@ -159,19 +192,21 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       series,
       guards,
       tees,
+      chains,
       metrics,
       logger,
       events,
       onApplied: (snap) => {
         current = snap;
-        reporter.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap }));
+        reporter.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap, moduleErrors: modules.errors() }));
       },
     });
-    const manager = new ConfigManager({
+    await modules.start();
+    manager = new ConfigManager({
       store,
       validators,
       logger,
-      filterTypes: () => filterCatalog.types(),
+      filters: filterCatalog,
       onSnapshot: (snap, rejected, keys) => applier.apply(snap, rejected, keys),
     });
     await opts.beforeStart?.(store);
@@ -199,7 +234,9 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           await closeServer(proxyServer, opts.shutdownTimeoutMs ?? 10_000, () => inFlight.count === 0);
           ws.close();
           adminApi.close();
-          await manager.close();
+          await manager?.close();
+          modules.close();
+          await instances.closeAll();
           await reporter.close();
           await registry.close();
           await shadowRegistry.close(true);

@@ -1,5 +1,6 @@
 import type { GuardState } from '../canary/guard-registry.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { ModuleError } from '../filters/module-registry.js';
 import type { StoreHealth } from '../config/store/types.js';
 
 export interface StatusInputs {
@@ -16,6 +17,11 @@ export interface StatusInputs {
   readonly guards: readonly GuardState[];
   /** the fidelity report of every tee */
   readonly tees: readonly unknown[];
+  /** loaded filter modules and the files that failed to load */
+  readonly filterModules: {
+    readonly modules: ReadonlyArray<{ type: string; file: string; version: string }>;
+    readonly errors: readonly ModuleError[];
+  };
 }
 
 /** Seconds since the store was last reached, 0 while it is connected. */
@@ -27,7 +33,7 @@ export function stalenessSeconds(health: StoreHealth, now: number): number {
 export function statusDocument(s: StatusInputs) {
   const snap = s.snapshot;
   return {
-    ...instanceStatus(s),
+    ...instanceStatus({ ...s, moduleErrors: s.filterModules.errors }),
     ready: s.ready,
     draining: s.draining,
     startedAt: s.startedAt,
@@ -39,6 +45,7 @@ export function statusDocument(s: StatusInputs) {
       stale: !s.storeHealth.connected,
       ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
     },
+    filters: { modules: s.filterModules.modules, errors: s.filterModules.errors },
     canary: { guards: s.guards },
     tee: s.tees,
     counts: {
@@ -51,19 +58,23 @@ export function statusDocument(s: StatusInputs) {
 }
 
 /** SPEC §2 InstanceStatus, written under `P/status/<instance>` with a lease. */
-export function instanceStatus(s: Pick<StatusInputs, 'instance' | 'version' | 'snapshot'>) {
+export function instanceStatus(s: Pick<StatusInputs, 'instance' | 'version' | 'snapshot'> & { moduleErrors?: readonly ModuleError[] }) {
   const snap = s.snapshot;
   return {
     instance: s.instance,
     version: s.version,
     revision: snap?.revision ?? 0,
     appliedAt: snap?.appliedAt ?? null,
-    errors: (snap?.issues ?? []).map((i) => ({
-      key: i.key,
-      ...(i.field === undefined ? {} : { field: i.field }),
-      code: i.code,
-      message: i.message,
-      revision: i.revision,
-    })),
+    errors: [
+      ...(snap?.issues ?? []).map((i) => ({
+        key: i.key,
+        ...(i.field === undefined ? {} : { field: i.field }),
+        code: i.code,
+        message: i.message,
+        revision: i.revision,
+      })),
+      // a filter module file that failed to load is named by its path
+      ...(s.moduleErrors ?? []).map((e) => ({ key: e.file, code: 'filter_module', message: e.message })),
+    ],
   };
 }

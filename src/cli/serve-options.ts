@@ -20,6 +20,7 @@ export interface ServeOptions {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly accessLog: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly filterBudgetMs: number;
 }
 
 /** Every flag, its type, and the environment variable that also sets it (SPEC §1). */
@@ -38,6 +39,7 @@ const FLAGS = {
   'log-level': { type: 'string', env: 'JUNCTION_LOG_LEVEL', default: 'info' },
   'access-log': { type: 'string', env: 'JUNCTION_ACCESS_LOG', default: 'on' },
   'shutdown-timeout-ms': { type: 'string', env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS', default: '10000' },
+  'filter-budget-ms': { type: 'string', env: 'JUNCTION_FILTER_BUDGET_MS', default: '5000' },
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -59,6 +61,7 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --log-level LEVEL         fatal|error|warn|info|debug|trace|silent (info)  JUNCTION_LOG_LEVEL
   --access-log on|off       one JSON line per request on stdout (on)         JUNCTION_ACCESS_LOG
   --shutdown-timeout-ms N   how long SIGTERM waits for in-flight (10000)     JUNCTION_SHUTDOWN_TIMEOUT_MS
+  --filter-budget-ms N      time a route's filters may take per phase (5000) JUNCTION_FILTER_BUDGET_MS
 `;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -149,5 +152,6 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     logLevel: logLevel as ServeOptions['logLevel'],
     accessLog: accessLog === 'on',
     shutdownTimeoutMs: int('shutdown-timeout-ms', 0, 600_000),
+    filterBudgetMs: int('filter-budget-ms', 1, 600_000),
   };
 }

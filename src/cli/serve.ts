@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { startJunction } from '../junction.js';
@@ -32,6 +33,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
     logger,
     accessLog,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
+    filterBudgetMs: opts.filterBudgetMs,
+    ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
     beforeStart: async (store) => {
       if (opts.demo) {
         const [stable, canary, shadow] = demoUrls as [string, string, string];

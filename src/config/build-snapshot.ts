@@ -1,3 +1,4 @@
+import type { FilterCatalog } from '../filters/filter-catalog.js';
 import type { ConfigState, KeyEntry } from './config-state.js';
 import { routeBackendRefs } from './decode/route-rules.js';
 import { BACKEND_DEFAULTS, resolveBreaker, resolveHealthCheck, resolveRetry, resolveTimeouts } from './defaults.js';
@@ -10,8 +11,8 @@ import type { BackendConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerCo
 
 export interface BuildSnapshotOptions {
   readonly prefix: string;
-  /** filter types that can be instantiated; a FilterSpec naming another type is rejected */
-  readonly filterTypes: ReadonlySet<string>;
+  /** the loaded filter modules: a FilterSpec naming another type, or whose config its module's schema rejects, is not usable */
+  readonly filters: FilterCatalog;
   readonly now: () => Date;
 }
 
@@ -57,17 +58,25 @@ export function buildSnapshot(
       }
       case 'filter': {
         const spec = valid.doc as FilterSpec;
-        if (!opts.filterTypes.has(spec.type)) {
-          issues.push({
-            key: entry.key,
-            field: 'type',
-            code: ConfigIssueCode.invalidValue,
-            message: `type ${spec.type} is not a loaded filter module`,
-            revision: valid.modRevision,
-          });
+        const errors = opts.filters.validate(spec.type, spec.config);
+        if (errors.length === 0) {
+          filters.set(ref.id, { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
           break;
         }
-        filters.set(ref.id, { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
+        // The module rejects this config (or is not loaded): the last version it accepted keeps serving.
+        // A deleted module: filters already serving with it keep their last version.
+        const old = previous?.filters.get(ref.id);
+        const keep = old !== undefined && (opts.filters.retired(old.spec.type) || (old.modRevision !== valid.modRevision && opts.filters.validate(old.spec.type, old.spec.config).length === 0));
+        if (keep) filters.set(ref.id, old);
+        for (const e of errors) {
+          issues.push({
+            key: entry.key,
+            field: e.field,
+            code: ConfigIssueCode.invalidValue,
+            message: `${e.field} ${e.message}${keep ? `; revision ${old.modRevision} keeps serving` : ''}${keep && opts.filters.retired(old.spec.type) ? ' (its module file was removed)' : ''}`,
+            revision: valid.modRevision,
+          });
+        }
         break;
       }
       default:
@@ -106,7 +115,7 @@ export function buildSnapshot(
     for (const id of spec.filters ?? []) {
       if (filters.has(id)) continue;
       const old = previous?.filters.get(id);
-      if (old && opts.filterTypes.has(old.spec.type)) {
+      if (old && (opts.filters.retired(old.spec.type) || opts.filters.validate(old.spec.type, old.spec.config).length === 0)) {
         filters.set(id, old);
         if (!retained.has(old.key)) {
           retained.add(old.key);

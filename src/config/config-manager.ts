@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { FilterCatalog } from '../filters/filter-catalog.js';
 import { buildSnapshot } from './build-snapshot.js';
 import { ConfigState } from './config-state.js';
 import type { Validators } from './decode/validators.js';
@@ -10,7 +11,7 @@ export interface ConfigManagerOptions {
   readonly store: ConfigStore;
   readonly validators: Validators;
   readonly logger: Logger;
-  readonly filterTypes: () => ReadonlySet<string>;
+  readonly filters: FilterCatalog;
   /**
    * Called with every new snapshot, the issues of the values this update rejected, and the keys it
    * changed (undefined after a full reload). An exception keeps the previous snapshot serving.
@@ -110,7 +111,7 @@ export class ConfigManager {
       if (!changed) return;
       const next = buildSnapshot(this.#state, this.#current, this.#activeRoutes, {
         prefix: this.#opts.store.prefix,
-        filterTypes: this.#opts.filterTypes(),
+        filters: this.#opts.filters,
         now: this.#opts.now ?? (() => new Date()),
       });
       for (const issue of rejected) logger.warn({ key: issue.key, field: issue.field, code: issue.code }, `config rejected: ${formatIssue(issue)}`);

@@ -9,4 +9,9 @@ export interface FilterCatalog {
   types(): ReadonlySet<string>;
   /** errors for `config` under the module's schema (fields relative to `config`), or an error on `type` when no such module is loaded */
   validate(type: string, config: unknown): FieldError[];
+  /**
+   * true for a type whose module file was deleted: it is no longer offered to new filters, but
+   * filters already serving with it keep their last version (and report the error)
+   */
+  retired(type: string): boolean;
 }

@@ -20,6 +20,7 @@ export interface Metrics {
   readonly teeRequests: Counter<'route' | 'backend' | 'outcome'>;
   readonly teeDuration: Histogram<'route' | 'backend'>;
   readonly teeCompare: Counter<'route' | 'backend' | 'result'>;
+  readonly filterErrors: Counter<'filter'>;
 }
 
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -99,6 +100,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
       name: 'junction_tee_compare_total',
       help: 'Shadow responses compared with the primary response (status, chosen headers, body hash)',
       labelNames: ['route', 'backend', 'result'],
+      registers,
+    }),
+    filterErrors: new Counter({
+      name: 'junction_filter_errors_total',
+      help: 'Requests failed by a filter that threw, rejected, returned an invalid reply or overran the time budget',
+      labelNames: ['filter'],
       registers,
     }),
     canaryForceIgnored: new Counter({

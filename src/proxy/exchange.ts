@@ -3,6 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { JunctionError } from '../errors/junction-error.js';
 import { isGuardError } from '../canary/guard-window.js';
+import { ProxyError } from '../errors/proxy-errors.js';
+import type { FilterChain } from '../filters/chain.js';
+import type { FilterRequest } from '../filters/filter-exchange.js';
+import { flatHeaders, headerObject } from '../filters/response-headers.js';
+import type { FilterReply, FilterResponse } from '../filters/types.js';
 import type { PrimaryTap } from '../tee/compare-pair.js';
 import type { BackendRuntime, ChoiceSink, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 import { sendError } from './error-response.js';
@@ -12,6 +17,16 @@ import { classifyUpstreamError } from './upstream-errors.js';
 
 /** The status recorded when the client went away before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;
+
+const BODY_TOO_LARGE = new ProxyError('body_too_large', 'the request body is larger than this route accepts');
+
+/** A local reply's body: strings and bytes as they are, anything else as JSON. */
+function encodeReplyBody(body: unknown): { body: Buffer; type: string | undefined } {
+  if (body === undefined || body === null) return { body: Buffer.alloc(0), type: undefined };
+  if (typeof body === 'string') return { body: Buffer.from(body), type: 'text/plain; charset=utf-8' };
+  if (body instanceof Uint8Array) return { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), type: 'application/octet-stream' };
+  return { body: Buffer.from(JSON.stringify(body)), type: 'application/json' };
+}
 
 /**
  * One request's trip through the proxy, and the undici dispatch handler for its upstream call.
@@ -27,6 +42,11 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   setCookie: string | undefined = undefined;
   /** the primary response's digest, when a tee of the route compares */
   tap: PrimaryTap | undefined = undefined;
+  /** the route's filters and the request as they see it (routes with filters only) */
+  chain: FilterChain | undefined = undefined;
+  fx: FilterRequest | undefined = undefined;
+  /** how many filters' onRequest ran (their onResponse run, in reverse) */
+  filtersRan = 0;
   server: ServerRuntime | undefined;
   status = 0;
   #abort: ((err?: Error) => void) | undefined;
@@ -45,11 +65,22 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     deps.inFlight.count++;
   }
 
+  /** Listens for the client going away (before forwarding, e.g. while filters run). */
+  watchClient(): void {
+    this.res.on('close', this.#onClientClose);
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
   /** Sends the request to `server` and streams the answer back. */
   forward(server: ServerRuntime, path: string, headers: string[], hasBody: boolean): void {
     const backend = this.backend as BackendRuntime;
     this.server = server;
-    this.res.on('close', this.#onClientClose);
+    if (this.chain === undefined) this.res.on('close', this.#onClientClose);
+    const limit = this.fx?.bodyLimit;
+    if (limit !== undefined && hasBody) this.#limitBody(limit);
     server.load.begin();
     this.#loadOpen = true;
     this.#upstreamStart = performance.now();
@@ -87,8 +118,11 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     this.tap?.digest.onHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders, this.requestId);
     if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
-    res.writeHead(statusCode, statusText || undefined, headers);
     res.on('drain', this.#onDrain);
+    if (this.chain?.hasResponse === true && this.filtersRan > 0) {
+      return this.#respondThroughFilters({ status: statusCode, headers: headerObject(headers) }, statusText, undefined);
+    }
+    res.writeHead(statusCode, statusText || undefined, headers);
     return true;
   }
 
@@ -119,6 +153,75 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
       return;
     }
     this.fail(error, kind);
+  }
+
+  // ---- filters ----
+
+  /** Answers with a filter's local reply, through the response filters of those that ran. */
+  replyLocally(reply: FilterReply): void {
+    const { body, type } = encodeReplyBody(reply.body);
+    const headers = headerObject(flatHeaders(reply.headers ?? {}));
+    if (type !== undefined && headers['content-type'] === undefined) headers['content-type'] = type;
+    headers['content-length'] = String(body.length);
+    if (headers['x-request-id'] === undefined) headers['x-request-id'] = this.requestId;
+    this.#respondThroughFilters({ status: reply.status, headers }, undefined, body);
+  }
+
+  /**
+   * Runs the response filters, then writes the head (and the body, for a local reply). Returns
+   * false while asynchronous filters run (undici pauses the upstream body meanwhile).
+   */
+  #respondThroughFilters(fr: FilterResponse, statusText: string | undefined, body: Buffer | undefined): boolean {
+    const chain = this.chain as FilterChain;
+    const status = fr.status;
+    const write = (): void => {
+      if (this.#done || this.res.destroyed) return;
+      this.status = fr.status;
+      this.res.writeHead(fr.status, fr.status === status ? statusText || undefined : undefined, flatHeaders(fr.headers));
+      if (body !== undefined) {
+        this.res.end(this.req.method === 'HEAD' ? undefined : body);
+        this.#finish(fr.status, 'local');
+      }
+    };
+    const failed = (err: unknown): void => {
+      this.#abort?.(err as Error);
+      this.fail(err as JunctionError);
+    };
+    let r: void | Promise<void>;
+    try {
+      r = chain.runResponse(this.fx as FilterRequest, fr, this.filtersRan);
+    } catch (err) {
+      failed(err);
+      return false;
+    }
+    if (r === undefined) {
+      write();
+      return true;
+    }
+    r.then(() => {
+      write();
+      this.#resume?.();
+    }, failed);
+    return false;
+  }
+
+  #limitBody(limit: number): void {
+    const req = this.req;
+    let seen = 0;
+    req.pause(); // undici resumes it when it starts sending; until then nothing flows past the count
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen <= limit) return;
+      req.off('data', onData);
+      req.pause();
+      // nothing more of this body is read: the connection closes once the 413 is out
+      if (!this.res.headersSent) this.res.setHeader('connection', 'close');
+      const socket = req.socket as typeof req.socket | null;
+      this.res.once('finish', () => socket?.destroy());
+      this.fail(BODY_TOO_LARGE);
+      this.#abort?.(new Error('request body over the limit'));
+    };
+    req.on('data', onData);
   }
 
   // ---- ending ----

@@ -1,11 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors/proxy-errors.js';
 import { normalizePath } from '../routing/normalize-path.js';
 import { clientIpOf } from './client-ip.js';
+import type { FilterChain, RequestOutcome } from '../filters/chain.js';
+import { FilterRequest } from '../filters/filter-exchange.js';
+import type { RouteRuntime } from '../runtime/graph.js';
 import { PrimaryTap } from '../tee/compare-pair.js';
 import { Exchange } from './exchange.js';
 import type { ProxyDeps } from './proxy-deps.js';
-import { upstreamRequestHeaders } from './request-headers.js';
+import { upstreamRequestHeaders, upstreamRequestHeadersFromObject } from './request-headers.js';
 import { requestIdOf } from './request-id.js';
 
 const NOT_READY = new ProxyError('not_ready', 'Junction has not applied a configuration yet');
@@ -42,27 +45,76 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     if (candidate === undefined) return ex.fail(NO_ROUTE);
     const route = candidate.value;
     ex.route = route;
-    const target = route.chooser.choose(req.headers, clientIp, ex);
-    ex.target = target;
-    const backend = target.backend;
-    ex.backend = backend;
-
-    const server = backend.balancer.pick({ headers: req.headers, clientIp });
-    if (server === undefined) {
-      return ex.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`));
+    if (route.chain !== undefined) {
+      filterThenSend(deps, ex, route, route.chain, path, q === -1 ? '' : url.slice(q), host);
+      return;
     }
     const headers = upstreamRequestHeaders(req, { clientIp, proto: deps.proto, requestId, host });
-    const upstreamPath = path === rawPath ? url : q === -1 ? path : path + url.slice(q);
-    const body = hasBody(req);
-    const tees = route.tees;
-    if (tees.length > 0) {
-      // Copies go out first, in this same tick: a body copy must start listening before undici
-      // starts reading the request for the primary. Nothing here waits for the shadow.
-      const tap = route.compareHeaders === undefined ? undefined : (ex.tap = new PrimaryTap(route.compareHeaders));
-      for (const tee of tees) tee.offer({ req, requestId, clientIp, headers, path: upstreamPath, hasBody: body, tap });
-    }
-    ex.forward(server, upstreamPath, headers, body);
+    send(deps, ex, route, req.headers, headers, path === rawPath ? url : q === -1 ? path : path + url.slice(q));
   };
+}
+
+/** Chooses the target (canary split or backend), picks a server, offers the tees, forwards. */
+function send(
+  deps: ProxyDeps,
+  ex: Exchange,
+  route: RouteRuntime,
+  requestHeaders: IncomingHttpHeaders,
+  headers: string[],
+  upstreamPath: string,
+): void {
+  const { req, clientIp, requestId } = ex;
+  const target = route.chooser.choose(requestHeaders, clientIp, ex);
+  ex.target = target;
+  const backend = target.backend;
+  ex.backend = backend;
+  const server = backend.balancer.pick({ headers: requestHeaders, clientIp });
+  if (server === undefined) {
+    return ex.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`));
+  }
+  const body = hasBody(req);
+  const tees = route.tees;
+  if (tees.length > 0) {
+    // Copies go out first, in this same tick: a body copy must start listening before undici
+    // starts reading the request for the primary. Nothing here waits for the shadow.
+    const tap = route.compareHeaders === undefined ? undefined : (ex.tap = new PrimaryTap(route.compareHeaders));
+    for (const tee of tees) tee.offer({ req, requestId, clientIp, headers, path: upstreamPath, hasBody: body, tap });
+  }
+  ex.forward(server, upstreamPath, headers, body);
+}
+
+/**
+ * A route with filters: run the request phase (synchronously when every filter is), then answer
+ * locally, fail, or send what the filters made of the request.
+ */
+function filterThenSend(
+  deps: ProxyDeps,
+  ex: Exchange,
+  route: RouteRuntime,
+  chain: FilterChain,
+  path: string,
+  query: string,
+  host: string | undefined,
+): void {
+  const fx = new FilterRequest(ex.req, path, query, ex.clientIp, route.id, ex.requestId);
+  ex.chain = chain;
+  ex.fx = fx;
+  ex.watchClient();
+  const after = (o: RequestOutcome): void => {
+    ex.filtersRan = o.ran;
+    if (ex.done) return; // the client left while the filters ran
+    if (o.error !== undefined) return ex.fail(o.error);
+    if (o.reply !== undefined) return ex.replyLocally(o.reply);
+    const headers = upstreamRequestHeadersFromObject(fx.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId, host });
+    send(deps, ex, route, fx.headers as IncomingHttpHeaders, headers, fx.path + fx.query);
+  };
+  const outcome = chain.runRequest(fx);
+  if (outcome instanceof Promise) {
+    outcome.then(after).catch((err: unknown) => {
+      deps.logger.error({ err, route: route.id }, 'request failed after its filters ran');
+      ex.fail(new ProxyError('upstream_error', 'the request failed'));
+    });
+  } else after(outcome);
 }
 
 function absoluteForm(url: string): { target: string; host: string } | undefined {

@@ -30,3 +30,23 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardedInfo
   if (info.host !== undefined) out.push('x-forwarded-host', info.host);
   return out;
 }
+
+/**
+ * The same as `upstreamRequestHeaders`, from the header object a route's filters have edited
+ * (lower-case names; arrays become repeated headers).
+ */
+export function upstreamRequestHeadersFromObject(headers: Record<string, string | string[] | undefined>, info: ForwardedInfo): string[] {
+  const named = connectionNamed(headers.connection);
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (REQUEST_DROPPED.has(lower) || lower === 'x-request-id' || (named !== undefined && named.has(lower))) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, String(v));
+    else out.push(name, String(value));
+  }
+  out.push('x-request-id', info.requestId, 'x-forwarded-for', info.clientIp, 'x-forwarded-proto', info.proto);
+  if (info.host !== undefined) out.push('x-forwarded-host', info.host);
+  return out;
+}

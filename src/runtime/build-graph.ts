@@ -5,6 +5,8 @@ import { Splitter } from '../canary/splitter.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
 import { resolveTee } from '../config/defaults.js';
 import type { Metrics } from '../observability/metrics.js';
+import { buildChain, type ChainResources } from '../filters/build-chain.js';
+import type { FilterChain } from '../filters/chain.js';
 import { TeeRegistry } from '../tee/tee-registry.js';
 import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
 import { seriesKey, type RouteSeriesCache } from '../observability/route-series.js';
@@ -20,6 +22,7 @@ export interface GraphResources {
   /** the shadow side's own pools: tee traffic never shares a connection with real traffic */
   readonly shadowRegistry: ResourceRegistry;
   readonly tees: TeeRegistry;
+  readonly chains: ChainResources;
   readonly series: RouteSeriesCache;
   readonly guards: GuardRegistry;
   readonly metrics: Metrics;
@@ -36,6 +39,8 @@ export interface BuiltGraph {
   /** shadow upstreams and tee states the graph uses */
   readonly shadowKeys: ReadonlySet<string>;
   readonly teeKeys: ReadonlySet<string>;
+  /** filter instances the graph uses */
+  readonly filterKeys: ReadonlySet<string>;
 }
 
 /** Builds the runtime graph for a snapshot, reusing long-lived resources. */
@@ -45,6 +50,7 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   const guardKeys = new Set<string>();
   const shadowKeys = new Set<string>();
   const teeKeys = new Set<string>();
+  const filterKeys = new Set<string>();
   const backends = new Map<string, BackendRuntime>();
   for (const config of snapshot.backends.values()) {
     backends.set(config.id, buildBackend(config, res.registry, upstreamKeys));
@@ -65,14 +71,18 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   const routes = new Map<string, RouteRuntime>();
   const candidates: RouteCandidate<RouteRuntime>[] = [];
   for (const config of snapshot.routes.values()) {
-    const route = buildRoute(config, backends, res, seriesKeys, guardKeys, buildTees(config, shadowOf, res.tees, teeKeys));
+    const extras = {
+      ...buildTees(config, shadowOf, res.tees, teeKeys),
+      chain: buildChain(config, snapshot, res.chains, filterKeys),
+    };
+    const route = buildRoute(config, backends, res, seriesKeys, guardKeys, extras);
     if (!route) continue;
     routes.set(config.id, route);
     candidates.push({ id: config.id, match: config.spec.match ?? {}, priority: config.priority, value: route });
   }
   const router = RouteIndex.build(candidates);
   const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
-  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys };
+  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys, filterKeys };
 }
 
 function buildTees(
@@ -100,7 +110,7 @@ function buildRoute(
   res: GraphResources,
   seriesKeys: Set<string>,
   guardKeys: Set<string>,
-  shadow: { tees: TeeRuntime[]; compareHeaders: string[] | undefined },
+  shadow: { tees: TeeRuntime[]; compareHeaders: string[] | undefined; chain: FilterChain | undefined },
 ): RouteRuntime | undefined {
   const { spec } = config;
   const targets = new Map<string, RouteTarget>();

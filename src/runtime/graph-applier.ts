@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { GuardRegistry } from '../canary/guard-registry.js';
+import type { ChainResources } from '../filters/build-chain.js';
 import type { TeeRegistry } from '../tee/tee-registry.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -24,6 +25,7 @@ export class GraphApplier {
       readonly guards: GuardRegistry;
       readonly shadowRegistry: ResourceRegistry;
       readonly tees: TeeRegistry;
+      readonly chains: ChainResources;
       readonly metrics: Metrics;
       readonly logger: Logger;
       readonly events: JunctionEvents;
@@ -33,15 +35,16 @@ export class GraphApplier {
   ) {}
 
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys?: readonly string[]): void {
-    const { switcher, registry, shadowRegistry, series, guards, tees, metrics, logger } = this.deps;
+    const { switcher, registry, shadowRegistry, series, guards, tees, chains, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, metrics });
+    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, metrics });
     switcher.swap(built.graph);
     registry.retain(built.upstreamKeys);
     shadowRegistry.retain(built.shadowKeys);
     series.retain(built.seriesKeys);
     guards.retain(built.guardKeys);
     tees.retain(built.teeKeys);
+    chains.instances.retain(built.filterKeys);
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Balancer, Pickable } from '../balancing/types.js';
 import type { GuardWindow } from '../canary/guard-window.js';
 import type { TeeRuntime } from '../tee/tee-runtime.js';
+import type { FilterChain } from '../filters/chain.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig, ServerConfig } from '../config/snapshot.js';
 import type { RouteSeries } from '../observability/route-series.js';
 import type { RouteIndex } from '../routing/route-index.js';
@@ -82,4 +83,6 @@ export interface RouteRuntime {
   readonly tees: readonly TeeRuntime[];
   /** headers compared by the route's comparing tees, or undefined when none compares */
   readonly compareHeaders: readonly string[] | undefined;
+  /** the route's filters, or undefined when it has none */
+  readonly chain: FilterChain | undefined;
 }

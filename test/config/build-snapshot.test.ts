@@ -5,8 +5,23 @@ import { ConfigState } from '../../src/config/config-state.js';
 import { createValidators } from '../../src/config/decode/validators.js';
 import type { ConfigSnapshot, RouteConfig } from '../../src/config/snapshot.js';
 import type { StoreEvent } from '../../src/config/store/types.js';
+import type { FilterCatalog } from '../../src/filters/filter-catalog.js';
 
 const P = '/junction';
+
+/** A filter catalog of the given types; type `strict` also demands `config.n` be a number. */
+function catalog(types: string[]): FilterCatalog {
+  return {
+    types: () => new Set(types),
+    retired: () => false,
+    validate: (type, config) =>
+      !types.includes(type)
+        ? [{ field: 'type', message: `type ${type} is not a loaded filter module` }]
+        : type === 'strict' && typeof (config as { n?: unknown } | undefined)?.n !== 'number'
+          ? [{ field: 'config.n', message: 'must be number' }]
+          : [],
+  };
+}
 
 /** A little driver: feeds revisions into ConfigState and builds snapshots like the manager does. */
 function harness(filterTypes: string[] = []) {
@@ -22,7 +37,7 @@ function harness(filterTypes: string[] = []) {
         : { type: 'put', key: `${P}/${k}`, value: typeof v === 'string' ? v : JSON.stringify(v), modRevision: rev, createRevision: rev, version: 1 },
     );
     const { rejected } = state.apply({ kind: 'changes', revision: rev, events });
-    snap = buildSnapshot(state, snap, active, { prefix: P, filterTypes: new Set(filterTypes), now: () => new Date(0) });
+    snap = buildSnapshot(state, snap, active, { prefix: P, filters: catalog(filterTypes), now: () => new Date(0) });
     return { snap, rejected };
   };
   return { apply, get snap() { return snap as ConfigSnapshot; } };
@@ -128,13 +143,25 @@ test('unknown keys and filter types are reported, never applied', () => {
   assert.deepEqual([...snap.filters.keys()], ['f1']);
 });
 
+test('a filter config its module rejects keeps the last accepted version, with an issue on config.*', () => {
+  const h = harness(['strict']);
+  let snap = h.apply(['backends/b', backend], ['filters/f', { type: 'strict', config: { n: 1 } }], ['routes/r', { backend: 'b', filters: ['f'] }]).snap;
+  assert.deepEqual(snap.filters.get('f')?.spec.config, { n: 1 });
+  assert.ok(snap.routes.has('r'));
+  snap = h.apply(['filters/f', { type: 'strict', config: { n: 'two' } }]).snap;
+  assert.deepEqual(snap.filters.get('f')?.spec.config, { n: 1 }, 'the accepted version keeps serving');
+  assert.ok(snap.routes.has('r'));
+  assert.deepEqual(snap.issues.map((i) => [i.key, i.field, i.code]), [['/junction/filters/f', 'config.n', 'invalid_value']]);
+  assert.match(snap.issues[0]?.message ?? '', /revision 1 keeps serving/);
+});
+
 test('a reset replaces the state but keeps last valid versions of keys still present', () => {
   const state = new ConfigState(P, createValidators());
   const active = new Map<string, RouteConfig>();
   const kv = (key: string, value: unknown, rev: number) => ({ key: `${P}/${key}`, value: JSON.stringify(value), modRevision: rev, createRevision: rev, version: 1 });
   state.apply({ kind: 'reset', snapshot: { revision: 2, kvs: [kv('backends/b', backend, 1), kv('routes/r', { backend: 'b' }, 2), kv('routes/gone', { backend: 'b' }, 2)] } });
   state.apply({ kind: 'reset', snapshot: { revision: 9, kvs: [kv('backends/b', backend, 1), kv('routes/r', { backend: 7 }, 9)] } });
-  const snap = buildSnapshot(state, undefined, active, { prefix: P, filterTypes: new Set(), now: () => new Date(0) });
+  const snap = buildSnapshot(state, undefined, active, { prefix: P, filters: catalog([]), now: () => new Date(0) });
   assert.equal(snap.revision, 9);
   assert.deepEqual([...snap.routes.keys()], ['r']);
   assert.equal(snap.routes.get('r')?.modRevision, 2);
