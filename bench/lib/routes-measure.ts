@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { BenchPaths } from './bench-paths.js';
+import type { BenchEtcd } from './etcd-server.js';
+import { Poller } from './http-get.js';
+import { junctionStatus, startJunctionProcess, waitAdmin, type JunctionProc } from './junction-process.js';
+import type { ProcessGroup } from './process-group.js';
+import { requestMix } from './route-set.js';
+import { summarize } from './stats.js';
+import { int, ms } from './table.js';
+import { pollUntil, sleep } from './time.js';
+
+/** single-route puts timed per configuration size */
+export const APPLY_ITERATIONS = 20;
+const IDLE_PROBE_MS = 3000;
+
+/** One Junction started on a routes configuration, with its load timings. */
+export interface Loaded {
+  readonly routes: number;
+  readonly prefix: string;
+  readonly j: JunctionProc;
+  /** spawn -> /healthz 200, ms */
+  readonly listeningMs: number;
+  /** spawn -> /readyz 200, ms */
+  readonly readyMs: number;
+  /** Junction's startedAt -> appliedAt, ms */
+  readonly internalLoadMs: number | undefined;
+  readonly rssMiB: number | undefined;
+  readonly counts: Record<string, number> | undefined;
+  /** applied revisions per second while nobody writes (should be 0) */
+  readonly idleRevisionsPerS: number;
+}
+
+function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts Junction on `prefix` and times spawn -> listening -> ready. */
+export async function loadJunction(group: ProcessGroup, paths: BenchPaths, etcd: BenchEtcd, routes: number, prefix: string): Promise<Loaded> {
+  const j = await startJunctionProcess(group, paths, { name: `routes-${routes}`, etcd: etcd.endpoint, prefix, accessLog: 'off', core: group.pinning.proxyCore });
+  const listening = await waitAdmin(j, '/healthz', 30_000, 2);
+  const ready = await waitAdmin(j, '/readyz', 30_000, 2);
+  const admin = new Poller(j.adminUrl);
+  try {
+    const st = await junctionStatus(admin);
+    const internal = st.startedAt && st.appliedAt ? Date.parse(st.appliedAt) - Date.parse(st.startedAt) : undefined;
+    await sleep(IDLE_PROBE_MS);
+    const idleRevisionsPerS = Math.round((((await junctionStatus(admin)).revision - st.revision) / (IDLE_PROBE_MS / 1000)) * 10) / 10;
+    const loaded: Loaded = {
+      routes,
+      prefix,
+      j,
+      listeningMs: Math.round(listening - j.spawnedAt),
+      readyMs: Math.round(ready - j.spawnedAt),
+      internalLoadMs: internal,
+      rssMiB: rssMiB(j.managed.pid),
+      counts: st.counts,
+      idleRevisionsPerS,
+    };
+    process.stdout.write(
+      `  ${int(routes)} routes: listening ${loaded.listeningMs} ms, ready ${loaded.readyMs} ms after spawn` +
+        `${internal === undefined ? '' : ` (startedAt -> appliedAt ${internal} ms)`}, RSS ${loaded.rssMiB ?? '?'} MiB, counts ${JSON.stringify(st.counts)}\n`,
+    );
+    if (idleRevisionsPerS > 0) {
+      process.stdout.write(`  note: ${idleRevisionsPerS} revisions/s applied while nothing was written (a write loop: e.g. the instance's own status key re-applied)\n`);
+    }
+    if ((st.counts?.['routes'] ?? routes) < routes) throw new Error(`only ${st.counts?.['routes']} of ${routes} routes active: ${JSON.stringify(st.errors?.slice(0, 3))}`);
+    return loaded;
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Single-route puts: put response -> status shows the revision, and -> the route serves. */
+export async function applyLatency(etcd: BenchEtcd, l: Loaded): Promise<{ applied: number[]; served: number[] }> {
+  const admin = new Poller(l.j.adminUrl);
+  const proxy = new Poller(l.j.url);
+  const applied: number[] = [];
+  const served: number[] = [];
+  try {
+    for (let k = 0; k < APPLY_ITERATIONS; k++) {
+      const path = `/added/${k}`;
+      const rev = await etcd.putJson(`${l.prefix}/routes/added-${k}`, { match: { host: 'added.bench.test', path }, backend: 'b1' });
+      const t0 = performance.now();
+      const t1 = await pollUntil(`revision ${rev}`, async () => ((await junctionStatus(admin)).revision >= rev ? performance.now() : undefined), 10_000, 1);
+      const t2 = await pollUntil(`${path} served`, async () => ((await proxy.get(path, { host: 'added.bench.test' })).status === 200 ? performance.now() : undefined), 10_000, 0);
+      applied.push(t1 - t0);
+      served.push(t2 - t0);
+      await sleep(20);
+    }
+  } finally {
+    await admin.close();
+    await proxy.close();
+  }
+  const a = summarize(applied);
+  const s = summarize(served);
+  process.stdout.write(`  ${int(l.routes)} routes: put -> applied p50 ${ms(a.p50)} / max ${ms(a.max)} ms; put -> served p50 ${ms(s.p50)} / max ${ms(s.max)} ms\n`);
+  return { applied, served };
+}
+
+/** Every request of the mix must answer 200 before the load. */
+export async function checkMix(l: Loaded): Promise<void> {
+  const proxy = new Poller(l.j.url);
+  try {
+    for (const r of requestMix(l.routes)) {
+      const res = await proxy.get(r.path, r.headers);
+      if (res.status !== 200) throw new Error(`${l.routes} routes: ${r.headers?.['host']}${r.path} answered ${res.status} ${res.body.slice(0, 200)}`);
+    }
+  } finally {
+    await proxy.close();
+  }
+}

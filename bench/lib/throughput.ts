@@ -1,0 +1,166 @@
+import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchPaths } from './bench-paths.js';
+import { summarizeProfile, type ProfileSummary } from './cpu-profile.js';
+import { startBenchEtcd, type BenchEtcd } from './etcd-server.js';
+import { startReadyJunction } from './junction-process.js';
+import { runLoad, runLoadWatched, type LoadSpec } from './load.js';
+import { busyWarning, machineInfo, machineLine, waitForQuiet } from './machine.js';
+import { startUpstream } from './node-child.js';
+import type { BenchOptions } from './options.js';
+import type { ProcessGroup } from './process-group.js';
+import { writeResult } from './results.js';
+import { throughputScenarios, type Scenario, type ScenarioContext } from './scenarios.js';
+import { int, ms, textTable } from './table.js';
+import { COLUMNS, LEGEND, profileText, rows, throughputMarkdown, type ScenarioResult, type ThroughputReport } from './throughput-report.js';
+
+export type { ScenarioResult, ThroughputReport } from './throughput-report.js';
+
+const LOAD_PATH = '/api/items/42';
+const GOAL_RATIO = 1.5;
+
+/** The Junction configuration of the throughput runs: a few routes, one backend, one server. */
+async function writeBenchConfig(etcd: BenchEtcd, upstreamUrl: string): Promise<void> {
+  await etcd.putMany([
+    ['/junction/backends/bench', { servers: [{ id: 's1', url: upstreamUrl }] }],
+    ['/junction/routes/catch-all', { match: { pathPrefix: '/' }, backend: 'bench' }],
+    ['/junction/routes/api', { match: { pathPrefix: '/api/' }, backend: 'bench' }],
+    ['/junction/routes/health', { match: { path: '/healthz' }, backend: 'bench' }],
+    ['/junction/routes/www', { match: { host: 'www.example.com', pathPrefix: '/' }, backend: 'bench' }],
+  ]);
+}
+
+function loadSpec(opts: BenchOptions, label: string, url: string): LoadSpec {
+  return { label, url: `${url}${LOAD_PATH}`, connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS };
+}
+
+async function runScenario(ctx: ScenarioContext, opts: BenchOptions, s: Scenario): Promise<ScenarioResult> {
+  const base = { id: s.id, label: s.label, what: s.what, ...(s.latencyCaveat ? { latencyCaveat: s.latencyCaveat } : {}) };
+  const skip = s.skipReason();
+  if (skip) {
+    process.stdout.write(`- ${s.label}: skipped (${skip})\n`);
+    return { ...base, skipped: skip };
+  }
+  process.stdout.write(`- ${s.label}: ${s.what}\n`);
+  let target;
+  try {
+    target = await s.start(ctx);
+  } catch (err) {
+    const failed = err instanceof Error ? err.message : String(err);
+    process.stdout.write(`  failed to start: ${failed}\n`);
+    return { ...base, failed };
+  }
+  try {
+    const busy = opts.quietWaitS > 0 ? await waitForQuiet(opts.quietPct, opts.quietWaitS, (l) => process.stdout.write(`${l}\n`)) : undefined;
+    const { result, cpu } = await runLoadWatched(ctx.group, ctx.paths, loadSpec(opts, s.id, target.url), target.pids);
+    const note = target.note();
+    const cpuText = cpu ? `, process CPU ${cpu.processPct}% = ${cpu.usPerRequest} µs/req, cores ${cpu.corePct.map((c) => `${c}%`).join(' ')}` : '';
+    process.stdout.write(
+      `  ${int(result.rps)} req/s, p50 ${ms(result.latencyMs.p50)} ms, p99 ${ms(result.latencyMs.p99)} ms, errors ${result.errors + result.timeouts}, non-2xx ${result.non2xx}${cpuText}${note ? ` (${note})` : ''}\n`,
+    );
+    return { ...base, result, note, ...(cpu ? { cpu } : {}), ...(busy === undefined ? {} : { busyBeforePct: busy }) };
+  } catch (err) {
+    const failed = err instanceof Error ? err.message : String(err);
+    process.stdout.write(`  failed: ${failed}\n`);
+    return { ...base, failed };
+  } finally {
+    await target.stop();
+  }
+}
+
+async function profileJunction(ctx: ScenarioContext, opts: BenchOptions): Promise<ProfileSummary | undefined> {
+  const dir = ctx.group.tempDir('cpuprof');
+  const etcd = await ctx.etcd();
+  process.stdout.write('- profiling Junction (node --cpu-prof, same load; not counted in the table)\n');
+  const j = await startReadyJunction(ctx.group, ctx.paths, {
+    name: 'profile',
+    etcd: etcd.endpoint,
+    accessLog: 'file',
+    core: ctx.group.pinning.proxyCore,
+    cpuProfDir: dir,
+  });
+  try {
+    await runLoad(ctx.group, ctx.paths, loadSpec(opts, 'junction --cpu-prof', j.url));
+  } finally {
+    await ctx.group.stop(j.managed, 15_000); // the profile is written on a clean exit
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    process.stdout.write('  no .cpuprofile written (Junction did not exit cleanly)\n');
+    return undefined;
+  }
+  if (opts.profileOut) copyFileSync(join(dir, file), opts.profileOut);
+  return summarizeProfile(join(dir, file), 20);
+}
+
+/** `npm run bench -- throughput`. */
+export async function runThroughput(group: ProcessGroup, paths: BenchPaths, opts: BenchOptions): Promise<ThroughputReport> {
+  const all = throughputScenarios();
+  const unknown = (opts.scenarios ?? []).filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; known: ${all.map((s) => s.id).join(', ')}`);
+  const selected = opts.scenarios ? all.filter((s) => opts.scenarios?.includes(s.id)) : all;
+  const machine = await machineInfo(group.pinning);
+  process.stdout.write(`\n== throughput ==\n${machineLine(machine)}\n${group.pinning.describe()}\n`);
+  if (busyWarning(machine)) process.stdout.write(`${busyWarning(machine)}\n`);
+  process.stdout.write(`autocannon: ${opts.connections} connections, ${opts.warmupS} s warm-up + ${opts.durationS} s measured per scenario\n`);
+
+  const upstream = await startUpstream(group, paths);
+  let etcdStarted: Promise<BenchEtcd> | undefined;
+  const ctx: ScenarioContext = {
+    group,
+    paths,
+    upstream,
+    etcd: () =>
+      (etcdStarted ??= startBenchEtcd(group).then(async (e) => {
+        await writeBenchConfig(e, upstream.url);
+        return e;
+      })),
+  };
+  try {
+    const measured: ScenarioResult[] = [];
+    for (const s of selected) {
+      measured.push(await runScenario(ctx, opts, s));
+      if (group.interrupted) throw new Error('interrupted');
+    }
+    const baseRun = measured.find((s) => s.id === 'http-proxy-3');
+    const base = baseRun?.result?.rps;
+    const baseCpu = baseRun?.cpu?.usPerRequest;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    const scenarios = measured.map((s) => ({
+      ...s,
+      ...(s.result && base && s.id !== 'direct' ? { ratioToHttpProxy3: r2(s.result.rps / base) } : {}),
+      ...(s.cpu && baseCpu && s.cpu.usPerRequest > 0 && s.id !== 'direct' ? { cpuRatioToHttpProxy3: r2(baseCpu / s.cpu.usPerRequest) } : {}),
+    }));
+    const junctionRatio = scenarios.find((s) => s.id === 'junction')?.ratioToHttpProxy3;
+    const met = junctionRatio === undefined ? undefined : junctionRatio >= GOAL_RATIO;
+    const wantProfile = selected.some((s) => s.id.startsWith('junction')) && (opts.profile === 'on' || (opts.profile === 'auto' && met === false));
+    const profile = wantProfile ? await profileJunction(ctx, opts).catch((err: unknown) => {
+      process.stdout.write(`  profiling failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      return undefined;
+    }) : undefined;
+    const report: ThroughputReport = {
+      machine,
+      load: { tool: 'autocannon 8 (library, child process)', connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, path: LOAD_PATH },
+      scenarios,
+      goal: { ratio: GOAL_RATIO, ...(junctionRatio === undefined ? {} : { junctionRatio, met }) },
+      ...(profile ? { profile } : {}),
+    };
+    process.stdout.write(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n`);
+    if (junctionRatio !== undefined) {
+      process.stdout.write(`goal: Junction >= ${GOAL_RATIO}x http-proxy-3: ${junctionRatio.toFixed(2)}x, ${met ? 'met' : 'MISSED'}\n`);
+    }
+    if (profile) process.stdout.write(`\n${profileText(profile)}\n`);
+    const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} npm run bench -- throughput`;
+    const j = writeResult(paths, 'throughput.json', report);
+    const md = writeResult(paths, 'throughput.md', throughputMarkdown(report, command));
+    process.stdout.write(`wrote ${j} and ${md}\n`);
+    return report;
+  } finally {
+    if (etcdStarted) {
+      const e = await etcdStarted.catch(() => undefined);
+      await e?.close();
+      if (e) await group.stop(e.managed, 5000);
+    }
+    await group.stop(upstream.managed, 2000);
+  }
+}

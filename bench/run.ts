@@ -1,0 +1,60 @@
+/**
+ * `npm run bench [-- throughput|config|routes|all]` (default all). See docs/bench.md.
+ * Every process the bench starts is stopped by PID at the end, on an error and on Ctrl-C.
+ */
+import { runConfigLatency } from './config-latency.js';
+import { benchPaths } from './lib/bench-paths.js';
+import { benchOptions } from './lib/options.js';
+import { detectPinning, pinSelf } from './lib/pinning.js';
+import { ProcessGroup } from './lib/process-group.js';
+import { runRoutesLoad } from './routes-load.js';
+import { runThroughput } from './lib/throughput.js';
+
+const SUITES = ['throughput', 'config', 'routes'] as const;
+type Suite = (typeof SUITES)[number];
+
+function parseSuites(argv: readonly string[]): Suite[] {
+  if (argv.length === 0 || argv.includes('all')) return [...SUITES];
+  const bad = argv.filter((a) => !(SUITES as readonly string[]).includes(a));
+  if (bad.length > 0) throw new Error(`unknown bench ${bad.join(', ')}: expected ${SUITES.join(' | ')} | all`);
+  return SUITES.filter((s) => argv.includes(s));
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const suites = parseSuites(argv);
+  const opts = benchOptions();
+  const paths = benchPaths();
+  const pinning = detectPinning();
+  pinSelf(pinning, pinning.loadCore);
+  const group = new ProcessGroup(pinning);
+  const uninstall = group.installSignalHandlers();
+  let failures = 0;
+  try {
+    for (const suite of suites) {
+      try {
+        if (suite === 'throughput') await runThroughput(group, paths, opts);
+        else if (suite === 'config') await runConfigLatency(group, paths, opts);
+        else await runRoutesLoad(group, paths, opts);
+      } catch (err) {
+        failures++;
+        if (group.interrupted) break;
+        process.stderr.write(`\nbench ${suite} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      }
+      await group.stopAll();
+    }
+  } finally {
+    await group.stopAll();
+    uninstall();
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
