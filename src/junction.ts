@@ -13,6 +13,8 @@ import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status
 import { GuardRegistry } from './canary/guard-registry.js';
 import { ConfigManager } from './config/config-manager.js';
 import { TeeRegistry } from './tee/tee-registry.js';
+import { HealthRegistry } from './health/health-registry.js';
+import { RetryBudgets } from './proxy/retry-budget.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import { openStore } from './config/store/index.js';
@@ -21,6 +23,7 @@ import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { RouteSeriesCache } from './observability/route-series.js';
 import { handleClientError } from './proxy/client-errors.js';
+import { compileTrust } from './proxy/forwarded.js';
 import { createProxyHandler } from './proxy/proxy-handler.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
 import { createWebSocketProxy } from './proxy/websocket.js';
@@ -47,6 +50,8 @@ export interface JunctionOptions {
   readonly logger: Logger;
   /** the access log (one line per request), or undefined for none */
   readonly accessLog?: Logger;
+  /** peers whose X-Forwarded-* headers are kept (CIDRs, addresses, or loopback/linklocal/uniquelocal) */
+  readonly trustedProxies?: readonly string[];
   /** a folder of user filter modules, watched and hot-reloaded */
   readonly filtersDir?: string;
   /** the built-in filter modules' folder (default: the project's filters/) */
@@ -94,6 +99,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const events = new JunctionEvents();
     const guards = new GuardRegistry({ metrics, logger, events });
     const tees = new TeeRegistry({ metrics });
+    const health = new HealthRegistry({ metrics, logger, events });
+    const retryBudgets = new RetryBudgets();
     const inFlight = { count: 0 };
     const deps: ProxyDeps = {
       switcher,
@@ -102,6 +109,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       logger,
       accessLog: opts.accessLog,
       inFlight,
+      trust: opts.trustedProxies?.length ? compileTrust(opts.trustedProxies) : undefined,
       proto: 'http',
     };
     let draining = false;
@@ -137,6 +145,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
         guards: guards.states(),
         tees: tees.reports(),
         filterModules: { modules: modules.modules(), errors: modules.errors() },
+        servers: health.states(),
       });
 
     const validators = createValidators();
@@ -193,6 +202,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       guards,
       tees,
       chains,
+      health,
+      retryBudgets,
       metrics,
       logger,
       events,
@@ -241,6 +252,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           await registry.close();
           await shadowRegistry.close(true);
           tees.close();
+          health.close();
           await closeServer(admin.server, 1000);
           await store.close();
           logger.info('junction stopped');

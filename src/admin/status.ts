@@ -17,6 +17,8 @@ export interface StatusInputs {
   readonly guards: readonly GuardState[];
   /** the fidelity report of every tee */
   readonly tees: readonly unknown[];
+  /** every primary server's health: breaker state, checks, ejection */
+  readonly servers: readonly unknown[];
   /** loaded filter modules and the files that failed to load */
   readonly filterModules: {
     readonly modules: ReadonlyArray<{ type: string; file: string; version: string }>;
@@ -46,6 +48,7 @@ export function statusDocument(s: StatusInputs) {
       ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
     },
     filters: { modules: s.filterModules.modules, errors: s.filterModules.errors },
+    servers: s.servers,
     canary: { guards: s.guards },
     tee: s.tees,
     counts: {

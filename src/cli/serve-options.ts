@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { HostPort } from '../junction.js';
 import { isLoopback, parseHostPort } from './host-port.js';
+import { compileTrust } from '../proxy/forwarded.js';
 import { UsageError } from './usage-error.js';
 
 export interface ServeOptions {
@@ -21,6 +22,7 @@ export interface ServeOptions {
   readonly accessLog: boolean;
   readonly shutdownTimeoutMs: number;
   readonly filterBudgetMs: number;
+  readonly trustedProxies: readonly string[] | undefined;
 }
 
 /** Every flag, its type, and the environment variable that also sets it (SPEC §1). */
@@ -40,6 +42,7 @@ const FLAGS = {
   'access-log': { type: 'string', env: 'JUNCTION_ACCESS_LOG', default: 'on' },
   'shutdown-timeout-ms': { type: 'string', env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS', default: '10000' },
   'filter-budget-ms': { type: 'string', env: 'JUNCTION_FILTER_BUDGET_MS', default: '5000' },
+  'trusted-proxies': { type: 'string', env: 'JUNCTION_TRUSTED_PROXIES' },
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -62,6 +65,7 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --access-log on|off       one JSON line per request on stdout (on)         JUNCTION_ACCESS_LOG
   --shutdown-timeout-ms N   how long SIGTERM waits for in-flight (10000)     JUNCTION_SHUTDOWN_TIMEOUT_MS
   --filter-budget-ms N      time a route's filters may take per phase (5000) JUNCTION_FILTER_BUDGET_MS
+  --trusted-proxies LIST    CIDRs whose X-Forwarded-* are kept (none)        JUNCTION_TRUSTED_PROXIES
 `;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -137,6 +141,15 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (demoUpstreams !== undefined && (demoUpstreams.length !== 3 || demoUpstreams.some((u) => !/^https?:\/\/[^/\s]+\/?$/.test(u)))) {
     throw new UsageError(`--demo-upstreams ${JSON.stringify(demoRaw)}: expected three URLs (stable,canary,shadow) like http://host:8081`);
   }
+  const trustedRaw = get('trusted-proxies');
+  const trustedProxies = trustedRaw === undefined ? undefined : trustedRaw.split(',').map((t) => t.trim()).filter(Boolean);
+  if (trustedProxies !== undefined) {
+    try {
+      compileTrust(trustedProxies);
+    } catch (err) {
+      throw new UsageError(`--trusted-proxies ${JSON.stringify(trustedRaw)}: ${(err as Error).message}`);
+    }
+  }
   return {
     listen,
     admin,
@@ -153,5 +166,6 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     accessLog: accessLog === 'on',
     shutdownTimeoutMs: int('shutdown-timeout-ms', 0, 600_000),
     filterBudgetMs: int('filter-budget-ms', 1, 600_000),
+    trustedProxies,
   };
 }

@@ -34,6 +34,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     accessLog,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     filterBudgetMs: opts.filterBudgetMs,
+    ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
     ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
     beforeStart: async (store) => {
       if (opts.demo) {

@@ -13,7 +13,9 @@ export type JunctionEvent =
       readonly errorRate: number;
       readonly maxErrorRate: number;
     }
-  | { readonly type: 'canary.guard_reset'; readonly route: string; readonly backend: string };
+  | { readonly type: 'canary.guard_reset'; readonly route: string; readonly backend: string }
+  | { readonly type: 'health.changed'; readonly backend: string; readonly server: string; readonly healthy: boolean; readonly reason: string }
+  | { readonly type: 'breaker.changed'; readonly backend: string; readonly server: string; readonly state: 'open' | 'half-open' | 'closed' };
 
 /**
  * One bus per Junction instance (no module-level state): producers `emit`, consumers (the events

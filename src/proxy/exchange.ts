@@ -4,6 +4,8 @@ import type { Dispatcher } from 'undici';
 import type { JunctionError } from '../errors/junction-error.js';
 import { isGuardError } from '../canary/guard-window.js';
 import { ProxyError } from '../errors/proxy-errors.js';
+import { UpstreamStatusFailure } from '../health/breaker.js';
+import { IDEMPOTENT } from './retry-policy.js';
 import type { FilterChain } from '../filters/chain.js';
 import type { FilterRequest } from '../filters/filter-exchange.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
@@ -17,6 +19,8 @@ import { classifyUpstreamError } from './upstream-errors.js';
 
 /** The status recorded when the client went away before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;
+
+function ignore(): void {}
 
 const BODY_TOO_LARGE = new ProxyError('body_too_large', 'the request body is larger than this route accepts');
 
@@ -54,6 +58,15 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   #upstreamStart = 0;
   #loadOpen = false;
   #done = false;
+  #path = '';
+  #headers: string[] = [];
+  #hasBody = false;
+  #retries = 0;
+  #tried: Set<string> | undefined;
+  /** set while a retryable answer is being read and dropped: the server to try next */
+  #retryNext: ServerRuntime | undefined;
+  #settleOk: (() => void) | undefined;
+  #settleFail: ((err?: Error) => void) | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -74,32 +87,99 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     return this.#done;
   }
 
-  /** Sends the request to `server` and streams the answer back. */
+  /**
+   * Sends the request to `server` and streams the answer back. Each attempt goes through the
+   * server's breaker; failures before any response byte may be retried on another server (see
+   * #retryTarget).
+   */
   forward(server: ServerRuntime, path: string, headers: string[], hasBody: boolean): void {
-    const backend = this.backend as BackendRuntime;
-    this.server = server;
+    this.#path = path;
+    this.#headers = headers;
+    this.#hasBody = hasBody;
     if (this.chain === undefined) this.res.on('close', this.#onClientClose);
     const limit = this.fx?.bodyLimit;
     if (limit !== undefined && hasBody) this.#limitBody(limit);
-    server.load.begin();
-    this.#loadOpen = true;
-    this.#upstreamStart = performance.now();
-    try {
-      server.upstream.pool.dispatch(
-        {
-          origin: server.upstream.origin,
-          path,
-          method: this.req.method as Dispatcher.HttpMethod,
-          headers,
-          body: hasBody ? this.req : null,
-          headersTimeout: backend.headersTimeoutMs,
-          bodyTimeout: backend.bodyTimeoutMs,
-        },
-        this,
-      );
-    } catch (err) {
-      this.onError(err as Error);
-    }
+    (this.backend as BackendRuntime).retry.budget.onRequest();
+    this.#attempt(server);
+  }
+
+  #attempt(server: ServerRuntime): void {
+    this.server = server;
+    this.#abort = undefined;
+    const breaker = server.health?.breaker;
+    if (breaker === undefined) this.#send().catch(ignore);
+    else breaker.fire(this.#send).catch(this.#onBreakerReject);
+  }
+
+  /** one attempt: settles (for the breaker) when the response headers arrive or the attempt fails */
+  #send = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      this.#settleOk = resolve;
+      this.#settleFail = reject;
+      const server = this.server as ServerRuntime;
+      const backend = this.backend as BackendRuntime;
+      server.load.begin();
+      this.#loadOpen = true;
+      this.#upstreamStart = performance.now();
+      try {
+        server.upstream.pool.dispatch(
+          {
+            origin: server.upstream.origin,
+            path: this.#path,
+            method: this.req.method as Dispatcher.HttpMethod,
+            headers: this.#headers,
+            body: this.#hasBody ? this.req : null,
+            headersTimeout: backend.headersTimeoutMs,
+            bodyTimeout: backend.bodyTimeoutMs,
+          },
+          this,
+        );
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    });
+
+  /** The breaker refused the attempt (it opened between the pick and the send): another server, or 503. */
+  #onBreakerReject = (err: { code?: string } | undefined): void => {
+    if (err?.code !== 'EOPENBREAKER' && err?.code !== 'ESHUTDOWN') return; // attempt failures are handled where they happen
+    if (this.#done) return;
+    const next = this.#retryTarget();
+    if (next !== undefined) return this.#attempt(next);
+    const backend = this.backend as BackendRuntime;
+    this.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`));
+  };
+
+  /**
+   * Reports an attempt's outcome once: to its breaker (the attempt's promise: 5xx answers and
+   * transport failures count against it) and to passive ejection (transport failures only: a
+   * server that answers, even 500, is reachable).
+   */
+  #settle(ok: boolean, failure?: Error): void {
+    if (this.#settleOk === undefined) return;
+    const server = this.server;
+    if (ok) this.#settleOk();
+    else this.#settleFail?.(failure);
+    this.#settleOk = this.#settleFail = undefined;
+    server?.health?.record(!(failure !== undefined && !(failure instanceof UpstreamStatusFailure)));
+  }
+
+  /**
+   * Another server for a retry, or undefined. Retries happen only for idempotent methods without a
+   * request body, never after a response byte went to the client, at most `retry.attempts` times,
+   * each on a server not tried yet, and within the backend's retry budget.
+   */
+  #retryTarget(): ServerRuntime | undefined {
+    const backend = this.backend as BackendRuntime;
+    const policy = backend.retry;
+    if (this.#retries >= policy.attempts || this.#hasBody || this.res.headersSent || !IDEMPOTENT.has(this.req.method ?? '')) return undefined;
+    if (!policy.budget.canRetry()) return undefined;
+    const tried = (this.#tried ??= new Set<string>());
+    if (this.server !== undefined) tried.add(this.server.id);
+    const next = backend.balancer.pick({ headers: this.req.headers, clientIp: this.clientIp, exclude: tried });
+    if (next === undefined) return undefined;
+    this.#retries++;
+    policy.budget.onRetry();
+    return next;
   }
 
   // ---- undici DispatchHandler (legacy form: raw header buffers, the fastest path in undici 7) ----
@@ -111,6 +191,15 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx informational: Node's server handles 100-continue itself
     this.#endLoad(false);
+    this.#settle(statusCode < 500, statusCode < 500 ? undefined : new UpstreamStatusFailure(statusCode));
+    if ((this.backend as BackendRuntime).retry.retriesStatus(statusCode)) {
+      const next = this.#retryTarget();
+      if (next !== undefined) {
+        // read and drop this answer, then try the next server
+        this.#retryNext = next;
+        return true;
+      }
+    }
     this.status = statusCode;
     this.#resume = resume;
     const res = this.res;
@@ -127,11 +216,18 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.#retryNext !== undefined) return true;
     this.tap?.digest.onData(chunk);
     return this.res.write(chunk);
   }
 
   onComplete(): void {
+    const next = this.#retryNext;
+    if (next !== undefined) {
+      this.#retryNext = undefined;
+      if (!this.#done) this.#attempt(next);
+      return;
+    }
     this.res.end();
     this.tap?.done(true);
     this.#finish(this.status);
@@ -139,14 +235,30 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
 
   onError(err: Error): void {
     this.#endLoad(true);
-    this.tap?.done(false);
-    if (this.#done) return;
+    this.#settle(false, err);
+    const next = this.#retryNext;
+    if (next !== undefined) {
+      // the dropped answer broke off: go on to the retry anyway
+      this.#retryNext = undefined;
+      if (!this.#done) this.#attempt(next);
+      return;
+    }
+    if (this.#done) {
+      this.tap?.done(false);
+      return;
+    }
     const { kind, error } = classifyUpstreamError(err);
     if (this.res.destroyed || (this.req.destroyed && !this.req.complete)) {
+      this.tap?.done(false);
       this.#finish(CLIENT_CLOSED);
       return;
     }
     this.deps.metrics.upstreamErrors.labels(this.backend?.id ?? '', kind).inc();
+    if ((this.backend as BackendRuntime).retry.retriesKind(kind)) {
+      const retry = this.#retryTarget();
+      if (retry !== undefined) return this.#attempt(retry);
+    }
+    this.tap?.done(false);
     if (this.res.headersSent) {
       this.res.destroy(err);
       this.#finish(this.status || error.status, kind);

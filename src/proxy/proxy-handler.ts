@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../errors/proxy-errors.js';
 import { normalizePath } from '../routing/normalize-path.js';
-import { clientIpOf } from './client-ip.js';
+import { forwardedOf } from './forwarded.js';
 import type { FilterChain, RequestOutcome } from '../filters/chain.js';
 import { FilterRequest } from '../filters/filter-exchange.js';
 import type { RouteRuntime } from '../runtime/graph.js';
 import { PrimaryTap } from '../tee/compare-pair.js';
 import { Exchange } from './exchange.js';
 import type { ProxyDeps } from './proxy-deps.js';
-import { upstreamRequestHeaders, upstreamRequestHeadersFromObject } from './request-headers.js';
+import { upstreamRequestHeaders, upstreamRequestHeadersFromObject, type ForwardedInfo } from './request-headers.js';
 import { requestIdOf } from './request-id.js';
 
 const NOT_READY = new ProxyError('not_ready', 'Junction has not applied a configuration yet');
@@ -22,19 +22,21 @@ const BAD_PATH = new ProxyError('bad_request', 'the request target is not a vali
 export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return function handle(req, res) {
     const requestId = requestIdOf(req.headers['x-request-id']);
-    const clientIp = clientIpOf(req);
-    const ex = new Exchange(req, res, requestId, clientIp, deps);
+    const forwarded = forwardedOf(req, deps.trust, deps.proto, req.headers.host, requestId);
+    const ex = new Exchange(req, res, requestId, forwarded.clientIp, deps);
     const graph = deps.switcher.current;
     if (graph === undefined) return ex.fail(NOT_READY);
 
     let url = req.url ?? '/';
     let host = req.headers.host;
+    let info = forwarded;
     if (url.charCodeAt(0) !== 47 /* '/' */) {
       // absolute-form (`GET http://host/path HTTP/1.1`): RFC 9112 §3.2.2 — its authority wins over Host
       const abs = absoluteForm(url);
       if (abs === undefined) return ex.fail(BAD_PATH);
       url = abs.target;
       host = abs.host;
+      if (forwarded.host === req.headers.host) info = { ...forwarded, host };
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
@@ -46,10 +48,10 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     const route = candidate.value;
     ex.route = route;
     if (route.chain !== undefined) {
-      filterThenSend(deps, ex, route, route.chain, path, q === -1 ? '' : url.slice(q), host);
+      filterThenSend(deps, ex, route, route.chain, path, q === -1 ? '' : url.slice(q), info);
       return;
     }
-    const headers = upstreamRequestHeaders(req, { clientIp, proto: deps.proto, requestId, host });
+    const headers = upstreamRequestHeaders(req, info);
     send(deps, ex, route, req.headers, headers, path === rawPath ? url : q === -1 ? path : path + url.slice(q));
   };
 }
@@ -94,7 +96,7 @@ function filterThenSend(
   chain: FilterChain,
   path: string,
   query: string,
-  host: string | undefined,
+  info: ForwardedInfo,
 ): void {
   const fx = new FilterRequest(ex.req, path, query, ex.clientIp, route.id, ex.requestId);
   ex.chain = chain;
@@ -105,7 +107,7 @@ function filterThenSend(
     if (ex.done) return; // the client left while the filters ran
     if (o.error !== undefined) return ex.fail(o.error);
     if (o.reply !== undefined) return ex.replyLocally(o.reply);
-    const headers = upstreamRequestHeadersFromObject(fx.headers, { clientIp: ex.clientIp, proto: deps.proto, requestId: ex.requestId, host });
+    const headers = upstreamRequestHeadersFromObject(fx.headers, info);
     send(deps, ex, route, fx.headers as IncomingHttpHeaders, headers, fx.path + fx.query);
   };
   const outcome = chain.runRequest(fx);

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { REQUEST_DROPPED, connectionNamed } from './hop-by-hop.js';
 
 export interface ForwardedInfo {
-  readonly clientIp: string;
+  /** the X-Forwarded-For value to send (the peer, or a trusted proxy's chain plus the peer) */
+  readonly forwardedFor: string;
   readonly proto: 'http' | 'https';
   readonly requestId: string;
   /** the request's Host header, forwarded as is and reported in X-Forwarded-Host */
@@ -12,7 +13,7 @@ export interface ForwardedInfo {
 /**
  * The headers sent upstream, as the flat `[name, value, name, value, ...]` list undici takes:
  * the client's headers in their order and case, minus hop-by-hop and `Connection`-named ones,
- * with `X-Forwarded-For/Proto/Host` set by Junction (a client cannot spoof them) and
+ * with `X-Forwarded-For/Proto/Host` set by Junction (see forwarded.ts for who may add to them) and
  * `x-request-id` kept or generated.
  */
 export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardedInfo): string[] {
@@ -26,7 +27,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardedInfo
     if (lower === 'x-request-id') continue;
     out.push(name, raw[i + 1] as string);
   }
-  out.push('x-request-id', info.requestId, 'x-forwarded-for', info.clientIp, 'x-forwarded-proto', info.proto);
+  out.push('x-request-id', info.requestId, 'x-forwarded-for', info.forwardedFor, 'x-forwarded-proto', info.proto);
   if (info.host !== undefined) out.push('x-forwarded-host', info.host);
   return out;
 }
@@ -46,7 +47,7 @@ export function upstreamRequestHeadersFromObject(headers: Record<string, string 
     if (Array.isArray(value)) for (const v of value) out.push(name, String(v));
     else out.push(name, String(value));
   }
-  out.push('x-request-id', info.requestId, 'x-forwarded-for', info.clientIp, 'x-forwarded-proto', info.proto);
+  out.push('x-request-id', info.requestId, 'x-forwarded-for', info.forwardedFor, 'x-forwarded-proto', info.proto);
   if (info.host !== undefined) out.push('x-forwarded-host', info.host);
   return out;
 }

@@ -5,7 +5,7 @@ import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { JunctionError } from '../errors/junction-error.js';
 import { ProxyError } from '../errors/proxy-errors.js';
 import { normalizePath } from '../routing/normalize-path.js';
-import { clientIpOf } from './client-ip.js';
+import { forwardedOf } from './forwarded.js';
 import { connectionNamed } from './hop-by-hop.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { requestIdOf } from './request-id.js';
@@ -50,7 +50,8 @@ export function createWebSocketProxy(deps: ProxyDeps): WebSocketProxy {
       deps.unroutedSeries.record(path === undefined ? 400 : 503, (performance.now() - start) / 1000);
       return reject(socket, path === undefined ? new ProxyError('bad_request', 'the request target is not a valid path') : new ProxyError('not_ready', 'Junction has not applied a configuration yet'), requestId);
     }
-    const clientIp = clientIpOf(req);
+    const fwd = forwardedOf(req, deps.trust, deps.proto, req.headers.host, requestId);
+    const clientIp = fwd.clientIp;
     const candidate = graph.router.match({ method: req.method ?? 'GET', host: req.headers.host, path, headers: req.headers });
     if (candidate === undefined) {
       deps.unroutedSeries.record(404, (performance.now() - start) / 1000);
@@ -69,9 +70,9 @@ export function createWebSocketProxy(deps: ProxyDeps): WebSocketProxy {
     const named = connectionNamed(req.headers.connection);
     for (const name of named ?? []) delete req.headers[name];
     for (const name of FORWARDED) delete req.headers[name];
-    req.headers['x-forwarded-for'] = clientIp;
-    req.headers['x-forwarded-proto'] = deps.proto;
-    if (req.headers.host !== undefined) req.headers['x-forwarded-host'] = req.headers.host;
+    req.headers['x-forwarded-for'] = fwd.forwardedFor;
+    req.headers['x-forwarded-proto'] = fwd.proto;
+    if (fwd.host !== undefined) req.headers['x-forwarded-host'] = fwd.host;
     req.headers['x-request-id'] = requestId;
     if (path !== (q === -1 ? url : url.slice(0, q))) req.url = q === -1 ? path : path + url.slice(q);
 

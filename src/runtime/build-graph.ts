@@ -3,6 +3,9 @@ import { GuardRegistry } from '../canary/guard-registry.js';
 import { SingleTarget } from '../canary/single-target.js';
 import { Splitter } from '../canary/splitter.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import { HealthRegistry } from '../health/health-registry.js';
+import type { RetryBudgets } from '../proxy/retry-budget.js';
+import { RetryPolicy } from '../proxy/retry-policy.js';
 import { resolveTee } from '../config/defaults.js';
 import type { Metrics } from '../observability/metrics.js';
 import { buildChain, type ChainResources } from '../filters/build-chain.js';
@@ -19,6 +22,8 @@ import { upstreamKey } from './upstream.js';
 /** The long-lived things a graph build draws on (they outlive any one graph). */
 export interface GraphResources {
   readonly registry: ResourceRegistry;
+  readonly health: HealthRegistry;
+  readonly retryBudgets: RetryBudgets;
   /** the shadow side's own pools: tee traffic never shares a connection with real traffic */
   readonly shadowRegistry: ResourceRegistry;
   readonly tees: TeeRegistry;
@@ -41,6 +46,9 @@ export interface BuiltGraph {
   readonly teeKeys: ReadonlySet<string>;
   /** filter instances the graph uses */
   readonly filterKeys: ReadonlySet<string>;
+  /** server health states and retry budgets the graph uses */
+  readonly healthKeys: ReadonlySet<string>;
+  readonly backendIds: ReadonlySet<string>;
 }
 
 /** Builds the runtime graph for a snapshot, reusing long-lived resources. */
@@ -51,9 +59,10 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   const shadowKeys = new Set<string>();
   const teeKeys = new Set<string>();
   const filterKeys = new Set<string>();
+  const healthKeys = new Set<string>();
   const backends = new Map<string, BackendRuntime>();
   for (const config of snapshot.backends.values()) {
-    backends.set(config.id, buildBackend(config, res.registry, upstreamKeys));
+    backends.set(config.id, buildBackend(config, res.registry, upstreamKeys, res, healthKeys));
   }
   const shadows = new Map<string, ShadowTarget>();
   const shadowOf = (id: string): ShadowTarget | undefined => {
@@ -61,7 +70,7 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
     if (!config) return undefined;
     let t = shadows.get(id);
     if (!t) {
-      const b = buildBackend(config, res.shadowRegistry, shadowKeys);
+      const b = buildBackend(config, res.shadowRegistry, shadowKeys, res, undefined);
       t = { id, servers: b.servers, balancer: b.balancer };
       shadows.set(id, t);
     }
@@ -82,7 +91,7 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   }
   const router = RouteIndex.build(candidates);
   const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
-  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys, filterKeys };
+  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys, filterKeys, healthKeys, backendIds: new Set(backends.keys()) };
 }
 
 function buildTees(
@@ -149,7 +158,17 @@ function buildRoute(
   return { id: config.id, config, chooser: new SingleTarget(only), targets, ...shadow };
 }
 
-function buildBackend(config: BackendConfig, registry: ResourceRegistry, keys: Set<string>): BackendRuntime {
+/**
+ * A backend's runtime. `healthKeys` is undefined for the shadow side of a tee: shadow servers have
+ * no health state (the tee has its own breaker), and their traffic never counts in the primary's.
+ */
+function buildBackend(
+  config: BackendConfig,
+  registry: ResourceRegistry,
+  keys: Set<string>,
+  res: GraphResources,
+  healthKeys: Set<string> | undefined,
+): BackendRuntime {
   const servers: ServerRuntime[] = [];
   for (const s of config.servers) {
     if (s.state === 'disabled') continue;
@@ -158,7 +177,10 @@ function buildBackend(config: BackendConfig, registry: ResourceRegistry, keys: S
     // but takes no new requests: only active servers go to the balancer.
     keys.add(upstreamKey(opts));
     const upstream = registry.acquire(opts);
-    if (s.state === 'active') servers.push(new ServerRuntime(s, upstream));
+    if (s.state !== 'active') continue;
+    const health = healthKeys === undefined ? undefined : res.health.acquire(config, s, upstream);
+    healthKeys?.add(HealthRegistry.key(config.id, s.id, s.url));
+    servers.push(new ServerRuntime(s, upstream, health));
   }
   return {
     id: config.id,
@@ -167,5 +189,6 @@ function buildBackend(config: BackendConfig, registry: ResourceRegistry, keys: S
     balancer: createBalancer(config.balancer, servers, config.hashKey === undefined ? {} : { hashKey: config.hashKey }),
     headersTimeoutMs: config.timeouts.headersMs,
     bodyTimeoutMs: config.timeouts.idleMs,
+    retry: new RetryPolicy(config.retry, res.retryBudgets.acquire(config.id, config.retry.budgetPercent)),
   };
 }

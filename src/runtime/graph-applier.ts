@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { GuardRegistry } from '../canary/guard-registry.js';
 import type { ChainResources } from '../filters/build-chain.js';
+import type { HealthRegistry } from '../health/health-registry.js';
+import type { RetryBudgets } from '../proxy/retry-budget.js';
 import type { TeeRegistry } from '../tee/tee-registry.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -26,6 +28,8 @@ export class GraphApplier {
       readonly shadowRegistry: ResourceRegistry;
       readonly tees: TeeRegistry;
       readonly chains: ChainResources;
+      readonly health: HealthRegistry;
+      readonly retryBudgets: RetryBudgets;
       readonly metrics: Metrics;
       readonly logger: Logger;
       readonly events: JunctionEvents;
@@ -35,9 +39,9 @@ export class GraphApplier {
   ) {}
 
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys?: readonly string[]): void {
-    const { switcher, registry, shadowRegistry, series, guards, tees, chains, metrics, logger } = this.deps;
+    const { switcher, registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, metrics });
+    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics });
     switcher.swap(built.graph);
     registry.retain(built.upstreamKeys);
     shadowRegistry.retain(built.shadowKeys);
@@ -45,6 +49,8 @@ export class GraphApplier {
     guards.retain(built.guardKeys);
     tees.retain(built.teeKeys);
     chains.instances.retain(built.filterKeys);
+    health.retain(built.healthKeys);
+    retryBudgets.retain(built.backendIds);
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

@@ -6,6 +6,8 @@ import type { FilterChain } from '../filters/chain.js';
 import type { BackendConfig, ConfigSnapshot, RouteConfig, ServerConfig } from '../config/snapshot.js';
 import type { RouteSeries } from '../observability/route-series.js';
 import type { RouteIndex } from '../routing/route-index.js';
+import type { ServerHealth } from '../health/server-health.js';
+import type { RetryPolicy } from '../proxy/retry-policy.js';
 import type { Upstream } from './upstream.js';
 
 /**
@@ -25,21 +27,24 @@ export class ServerRuntime implements Pickable {
   readonly weight: number;
   readonly config: ServerConfig;
   readonly upstream: Upstream;
+  /** breaker, checks and ejection; undefined on the shadow side of a tee (the tee has its own breaker) */
+  readonly health: ServerHealth | undefined;
 
-  constructor(config: ServerConfig, upstream: Upstream) {
+  constructor(config: ServerConfig, upstream: Upstream, health: ServerHealth | undefined) {
     this.id = config.id;
     this.weight = config.weight;
     this.config = config;
     this.upstream = upstream;
+    this.health = health;
   }
 
   get load(): Upstream['load'] {
     return this.upstream.load;
   }
 
-  /** Health checks and breakers (issue 6) plug in here; until then a listed server is available. */
+  /** breaker closed (or half-open awaiting its probe), healthy by checks, not ejected */
   isAvailable(): boolean {
-    return !this.upstream.closed;
+    return !this.upstream.closed && (this.health === undefined || this.health.available());
   }
 }
 
@@ -52,6 +57,7 @@ export interface BackendRuntime {
   /** per-request timeouts given to undici */
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  readonly retry: RetryPolicy;
 }
 
 /** One backend a route can send to, with what is recorded per (route, backend). */

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { BackendConfig, ServerConfig } from '../config/snapshot.js';
+import type { JunctionEvents } from '../observability/events.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Upstream } from '../runtime/upstream.js';
+import { ActiveCheck } from './active-check.js';
+import { breakerSettingsKey, createBreaker } from './breaker.js';
+import { OutlierDetector } from './outlier.js';
+import { ServerHealth } from './server-health.js';
+
+/**
+ * The ServerHealth of every (backend, server, url), kept across configuration swaps so breakers,
+ * ejections and check streaks survive unrelated changes. Changing a backend's breaker or
+ * health-check settings replaces that part (fresh state with the new settings); a server that
+ * leaves is released (timers stopped, series removed).
+ */
+export class HealthRegistry {
+  readonly #entries = new Map<string, ServerHealth>();
+
+  constructor(private readonly deps: { metrics: Metrics; logger: Logger; events: JunctionEvents; now?: () => number }) {}
+
+  static key(backend: string, server: string, url: string): string {
+    return `${backend}\u0000${server}\u0000${url}`;
+  }
+
+  acquire(backend: BackendConfig, server: ServerConfig, upstream: Upstream): ServerHealth {
+    const key = HealthRegistry.key(backend.id, server.id, server.url);
+    let h = this.#entries.get(key);
+    const bKey = breakerSettingsKey(backend.breaker);
+    if (h === undefined) {
+      const outlier = new OutlierDetector(this.deps.now ?? Date.now, (ejected, until) => {
+        this.#healthChanged(h as ServerHealth, ejected ? `ejected after consecutive failures until ${new Date(until).toISOString()}` : 'ejection ended');
+      });
+      h = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier);
+      this.#watchBreaker(h);
+      this.#entries.set(key, h);
+      this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
+      this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
+    } else if (h.breakerKey !== bKey) {
+      h.breaker.shutdown();
+      h.breaker = createBreaker(backend.breaker);
+      h.breakerKey = bKey;
+      this.#watchBreaker(h);
+      this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
+    }
+    const hc = backend.healthCheck;
+    const hcKey = hc === undefined ? undefined : JSON.stringify(hc);
+    if (h.active !== undefined && (hcKey === undefined || JSON.stringify(h.active.settings) !== hcKey || h.active.pool !== upstream.pool)) {
+      h.active.stop();
+      h.active = undefined;
+      this.#healthChanged(h, 'health checks changed');
+    }
+    if (hc !== undefined && h.active === undefined) {
+      const health = h;
+      h.active = new ActiveCheck(upstream.pool, upstream.origin, hc, (_healthy, reason) => this.#healthChanged(health, reason));
+      h.active.start();
+    }
+    return h;
+  }
+
+  retain(live: ReadonlySet<string>): void {
+    for (const [key, h] of this.#entries) {
+      if (live.has(key)) continue;
+      this.#entries.delete(key);
+      h.close();
+      this.deps.metrics.serverHealthy.remove({ backend: h.backend, server: h.server });
+      this.deps.metrics.breakerOpen.remove({ backend: h.backend, server: h.server });
+    }
+  }
+
+  states() {
+    return [...this.#entries.values()].map((h) => h.state());
+  }
+
+  close(): void {
+    for (const h of this.#entries.values()) h.close();
+    this.#entries.clear();
+  }
+
+  #watchBreaker(h: ServerHealth): void {
+    const { metrics, logger, events } = this.deps;
+    const b = h.breaker;
+    const report = (state: 'open' | 'half-open' | 'closed') => {
+      if (b !== h.breaker) return; // a replaced breaker
+      metrics.breakerOpen.labels(h.backend, h.server).set(state === 'open' ? 1 : 0);
+      (state === 'open' ? logger.warn : logger.info).call(logger, { backend: h.backend, server: h.server, breaker: state }, `breaker ${state}: server ${h.server} of backend ${h.backend}`);
+      events.emit({ type: 'breaker.changed', backend: h.backend, server: h.server, state });
+    };
+    b.on('open', () => report('open'));
+    b.on('halfOpen', () => report('half-open'));
+    b.on('close', () => report('closed'));
+  }
+
+  #healthChanged(h: ServerHealth, reason: string): void {
+    const healthy = h.healthy;
+    this.deps.metrics.serverHealthy.labels(h.backend, h.server).set(healthy ? 1 : 0);
+    (healthy ? this.deps.logger.info : this.deps.logger.warn).call(
+      this.deps.logger,
+      { backend: h.backend, server: h.server, healthy, reason },
+      `server ${h.server} of backend ${h.backend} is ${healthy ? 'healthy' : 'unhealthy'}: ${reason}`,
+    );
+    this.deps.events.emit({ type: 'health.changed', backend: h.backend, server: h.server, healthy, reason });
+  }
+}
