@@ -351,8 +351,13 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
 
   #onClientClose = (): void => {
     if (this.#done) return;
-    this.#abort?.(new Error('client closed the connection'));
+    // The client left: that says nothing about the server. Close the attempt as a success for the
+    // breaker and record nothing for passive ejection, then stop the upstream request.
+    this.#settleOk?.();
+    this.#settleOk = this.#settleFail = undefined;
+    this.#endLoad(false);
     this.#finish(CLIENT_CLOSED);
+    this.#abort?.(new Error('client closed the connection'));
   };
 
   #endLoad(failed: boolean): void {

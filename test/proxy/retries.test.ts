@@ -102,6 +102,27 @@ test('passive ejection: consecutive connect failures take a server out, so it st
   assert.match(m, new RegExp(`junction_server_healthy\\{backend="${b}",server="good"\\} 1`));
 });
 
+test('clients that give up mid-request never count against the server', async () => {
+  const slow = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('late'), 300));
+  try {
+    await backend({ servers: [{ id: 'slow', url: slow.url }], breaker: { volumeThreshold: 2 } });
+    for (let i = 0; i < 12; i++) {
+      const ac = new AbortController();
+      const p = request(`${j.url}/abort`, { signal: ac.signal }).catch(() => undefined);
+      setTimeout(() => ac.abort(), 30);
+      await p;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const st = (await (await request(`${j.adminUrl}/api/v1/status`)).body.json()) as { servers: Array<{ backend: string; healthy: boolean; breaker: string }> };
+    const srv = st.servers.find((x) => x.backend === b);
+    assert.equal(srv?.healthy, true);
+    assert.equal(srv?.breaker, 'closed');
+    assert.equal((await get(`${j.url}/after`)).text, 'late');
+  } finally {
+    await slow.close();
+  }
+});
+
 test('an open breaker takes a server out of rotation: 503 no_server only when none is left', async () => {
   await backend({
     servers: [{ id: 'flaky', url: flaky.url }],
