@@ -19,6 +19,7 @@ import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import { openStore } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
+import type { AccessLog } from './observability/access-log.js';
 import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { RouteSeriesCache } from './observability/route-series.js';
@@ -49,7 +50,7 @@ export interface JunctionOptions {
   readonly instanceId: string;
   readonly logger: Logger;
   /** the access log (one line per request), or undefined for none */
-  readonly accessLog?: Logger;
+  readonly accessLog?: AccessLog;
   /** peers whose X-Forwarded-* headers are kept (CIDRs, addresses, or loopback/linklocal/uniquelocal) */
   readonly trustedProxies?: readonly string[];
   /** a folder of user filter modules, watched and hot-reloaded */

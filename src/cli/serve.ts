@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { startJunction } from '../junction.js';
+import { AccessLog } from '../observability/access-log.js';
 import { createLogger } from '../observability/logger.js';
 import { parseServeOptions } from './serve-options.js';
 import { UsageError } from './usage-error.js';
@@ -13,8 +14,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (opts.workers > 1) {
     throw new UsageError('--workers above 1 is not available in this version yet: run one process per core behind SO_REUSEPORT or a second instance');
   }
-  const logger = createLogger({ level: opts.logLevel });
-  const accessLog = opts.accessLog ? logger.child({ log: 'access' }) : undefined;
+  const log = createLogger({ level: opts.logLevel });
+  const logger = log.logger;
+  const accessLog = opts.accessLog ? new AccessLog(log.sink) : undefined;
   if (opts.etcd === undefined) mkdirSync(opts.dataDir, { recursive: true });
 
   let demo: DemoUpstream[] = [];
@@ -70,7 +72,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting now');
-        logger.flush();
+        log.flush();
         process.exit(1);
       }
       stopping = true;
@@ -80,12 +82,14 @@ export async function serve(argv: readonly string[]): Promise<number> {
         .then(() => stopDemoUpstreams(demo))
         .then(
           () => {
-            logger.flush();
+            log.flush();
+            log.close();
             resolve(0);
           },
           (err: unknown) => {
             logger.error({ err }, 'shutdown failed');
-            logger.flush();
+            log.flush();
+            log.close();
             resolve(1);
           },
         );

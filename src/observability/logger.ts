@@ -6,14 +6,28 @@ export interface LoggerOptions {
   readonly level?: LevelWithSilent;
   /** file descriptor (1 = stdout) or a path; default stdout */
   readonly destination?: number | string;
-  /** synchronous writes (tests); default asynchronous, flushed on exit */
+  /** synchronous writes (tests); default asynchronous, flushed at least once a second and on exit */
   readonly sync?: boolean;
 }
 
-/** The process logger: JSON lines (pino), asynchronous by default so logging never blocks traffic. */
-export function createLogger(opts: LoggerOptions = {}): Logger {
-  const destination = pino.destination({ dest: opts.destination ?? 1, sync: opts.sync ?? false, minLength: opts.sync ? 0 : 4096 });
-  return pino(
+export interface ProcessLog {
+  readonly logger: Logger;
+  /** the buffered destination, shared with the access log so lines never interleave */
+  readonly sink: { write(line: string): unknown };
+  /** writes out what is buffered (call before exit) */
+  flush(): void;
+  close(): void;
+}
+
+/**
+ * The process logger: JSON lines (pino) into one buffered, asynchronous destination (SonicBoom),
+ * so logging never blocks traffic. Buffered lines are written when 8 KiB gather, at least once a
+ * second, and on flush.
+ */
+export function createLogger(opts: LoggerOptions = {}): ProcessLog {
+  const sync = opts.sync ?? false;
+  const destination = pino.destination({ dest: opts.destination ?? 1, sync, minLength: sync ? 0 : 8_192 });
+  const logger = pino(
     {
       level: opts.level ?? 'info',
       base: { pid: process.pid },
@@ -22,4 +36,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     },
     destination,
   );
+  const timer = sync ? undefined : setInterval(() => destination.flush(), 1000);
+  timer?.unref();
+  return {
+    logger,
+    sink: destination,
+    flush: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // nothing buffered, or the fd is gone
+      }
+    },
+    close: () => {
+      if (timer) clearInterval(timer);
+    },
+  };
 }

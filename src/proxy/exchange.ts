@@ -381,18 +381,18 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     const access = this.deps.accessLog;
     if (access !== undefined) {
       const req = this.req;
-      access.info({
+      access.record({
         reqId: this.requestId,
         ip: this.clientIp,
         method: req.method,
         host: req.headers.host,
         url: req.url,
         status,
-        ms: Math.round(elapsedMs * 100) / 100,
+        ms: elapsedMs,
         route: route?.id,
         backend: this.backend?.id,
         server: this.server?.id,
-        ...(detail === undefined ? {} : { detail }),
+        detail,
       });
     }
   }

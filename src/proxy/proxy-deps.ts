@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessLog } from '../observability/access-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RouteSeries } from '../observability/route-series.js';
 import type { Switcher } from '../runtime/switcher.js';
@@ -12,7 +13,7 @@ export interface ProxyDeps {
   readonly unroutedSeries: RouteSeries;
   readonly logger: Logger;
   /** the access log, or undefined when it is off */
-  readonly accessLog: Logger | undefined;
+  readonly accessLog: AccessLog | undefined;
   /** requests being answered right now (graceful shutdown waits for it to reach 0) */
   readonly inFlight: { count: number };
   /** `--trusted-proxies`: peers whose X-Forwarded-* are kept (undefined: nobody's) */

@@ -1,0 +1,45 @@
+/** One finished request, as the access log records it. */
+export interface AccessRecord {
+  readonly reqId: string;
+  readonly ip: string;
+  readonly method: string | undefined;
+  readonly host: string | undefined;
+  readonly url: string | undefined;
+  readonly status: number;
+  readonly ms: number;
+  readonly route: string | undefined;
+  readonly backend: string | undefined;
+  readonly server: string | undefined;
+  readonly detail: string | undefined;
+}
+
+/** Where log lines go: pino's SonicBoom destination (buffered, asynchronous). */
+export interface LineSink {
+  write(line: string): unknown;
+}
+
+/**
+ * The access log: one JSON line per request, written to the same buffered destination as the
+ * process log (so lines never interleave). The line is assembled directly rather than through a
+ * logger: it is the hot path's only per-request I/O, and measured here pino's generic serializer
+ * and ISO timestamps cost more than the rest of the request's bookkeeping together.
+ * Same shape as pino's lines: `{"level":"info","time":<epoch ms>,"log":"access",...}`.
+ */
+export class AccessLog {
+  constructor(private readonly sink: LineSink) {}
+
+  record(r: AccessRecord): void {
+    let line =
+      `{"level":"info","time":${Date.now()},"log":"access","reqId":${JSON.stringify(r.reqId)},"ip":${JSON.stringify(r.ip)}` +
+      `,"method":${str(r.method)},"host":${str(r.host)},"url":${str(r.url)},"status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
+    if (r.route !== undefined) line += `,"route":${JSON.stringify(r.route)}`;
+    if (r.backend !== undefined) line += `,"backend":${JSON.stringify(r.backend)}`;
+    if (r.server !== undefined) line += `,"server":${JSON.stringify(r.server)}`;
+    if (r.detail !== undefined) line += `,"detail":${JSON.stringify(r.detail)}`;
+    this.sink.write(line + '}\n');
+  }
+}
+
+function str(v: string | undefined): string {
+  return v === undefined ? 'null' : JSON.stringify(v);
+}
