@@ -91,44 +91,33 @@ export function buildSnapshot(
     backends.set(id, backendConfig(id, entry.key, entry.valid.modRevision, entry.valid.doc as BackendSpec, serversByBackend.get(id)));
   }
 
+  // Keeps a deleted (or no longer usable) backend or filter serving for the routes still using it.
   const retained = new Set<string>();
+  const retain = <T extends { key: string; modRevision: number }>(into: Map<string, T>, id: string, old: T, what: string, routeKey: string): void => {
+    into.set(id, old);
+    if (retained.has(old.key)) return;
+    retained.add(old.key);
+    issues.push({
+      key: old.key,
+      code: ConfigIssueCode.retained,
+      message: `${what} ${id} is gone or unusable but still used by ${routeKey}: its last version keeps serving`,
+      revision: old.modRevision,
+    });
+  };
   const resolve = (spec: RouteSpec, routeKey: string): string[] => {
     const missing: string[] = [];
     for (const id of routeBackendRefs(spec)) {
       if (backends.has(id)) continue;
       const old = previous?.backends.get(id);
-      if (old) {
-        backends.set(id, old);
-        if (!retained.has(old.key)) {
-          retained.add(old.key);
-          issues.push({
-            key: old.key,
-            code: ConfigIssueCode.retained,
-            message: `backend ${id} is gone from the store but still used by ${routeKey}: its last version keeps serving`,
-            revision: old.modRevision,
-          });
-        }
-        continue;
-      }
-      missing.push(`backend ${id}`);
+      if (old) retain(backends, id, old, 'backend', routeKey);
+      else missing.push(`backend ${id}`);
     }
     for (const id of spec.filters ?? []) {
       if (filters.has(id)) continue;
       const old = previous?.filters.get(id);
       if (old && (opts.filters.retired(old.spec.type) || opts.filters.validate(old.spec.type, old.spec.config).length === 0)) {
-        filters.set(id, old);
-        if (!retained.has(old.key)) {
-          retained.add(old.key);
-          issues.push({
-            key: old.key,
-            code: ConfigIssueCode.retained,
-            message: `filter ${id} is gone or unusable but still used by ${routeKey}: its last version keeps serving`,
-            revision: old.modRevision,
-          });
-        }
-        continue;
-      }
-      missing.push(`filter ${id}`);
+        retain(filters, id, old, 'filter', routeKey);
+      } else missing.push(`filter ${id}`);
     }
     return missing;
   };
