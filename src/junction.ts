@@ -119,7 +119,12 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const reporter = new StatusReporter(statusKey, logger);
     cleanup.unshift(() => reporter.close());
 
-    const proxyServer = createServer({ headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000 }, createProxyHandler(deps));
+    // headersTimeout is enforced by Node's connection sweep: check every second, not every 30 s.
+    // requireHostHeader: false lets the handler answer a missing Host with Junction's JSON 400.
+    const proxyServer = createServer(
+      { headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
+      createProxyHandler(deps),
+    );
     const ws = createWebSocketProxy(deps);
     proxyServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
     proxyServer.on('clientError', (err, socket) => handleClientError(err, socket, deps.unroutedSeries));

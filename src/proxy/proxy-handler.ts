@@ -14,6 +14,7 @@ import { requestIdOf } from './request-id.js';
 const NOT_READY = new ProxyError('not_ready', 'Junction has not applied a configuration yet');
 const NO_ROUTE = new ProxyError('no_route', 'no route matches this request');
 const BAD_PATH = new ProxyError('bad_request', 'the request target is not a valid path');
+const NO_HOST = new ProxyError('bad_request', 'an HTTP/1.1 request needs a Host header');
 
 /**
  * The request path: capture the current graph once, route, pick a server, forward.
@@ -27,6 +28,7 @@ export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res:
     const graph = deps.switcher.current;
     if (graph === undefined) return ex.fail(NOT_READY);
 
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return ex.fail(NO_HOST);
     let url = req.url ?? '/';
     let host = req.headers.host;
     let info = forwarded;
