@@ -1,19 +1,34 @@
 import { JunctionError } from '../errors/junction-error.js';
 import { readVersion } from '../version.js';
+import { isClientCommand, runClientCommand } from './client/run-client.js';
 import { demoUpstream } from './demo-upstream.js';
 import { serve } from './serve.js';
 import { SERVE_HELP } from './serve-options.js';
+import { runValidate } from './validate.js';
 
 const HELP = `usage: junction <command> [flags]
 
 commands:
   serve       run the proxy (see junction serve --help)
+
+  status      the instance: revision, store, errors, guards, tees
+  route       list | get ID | put [ID] FILE | delete ID
+  backend     list | get ID | put [ID] FILE | delete ID
+  filter      list | get ID | put [ID] FILE | delete ID
+  server      BACKEND list | BACKEND ID [--drain|--enable|--disable|--delete|--url U --weight N]
+  canary      ROUTE [BACKEND=WEIGHT ...]        show or set a route's split
+  tee         ROUTE [BACKEND --percent N|--off] show or set a route's shadow traffic
+              (these talk to the admin API: --admin-url, --admin-token, --json; see junction route --help)
+  validate    FILE: check a JSON configuration offline (exit 1 with errors)
+
   demo-upstream NAME [--listen HOST:PORT]
               run one demo upstream (what --demo starts in-process; docker-compose uses it)
   version     print the version
   help        this text
 
-Docs: README.md and docs/ in the project.
+exit codes: 0 ok, 1 refused or invalid, 2 usage, 3 admin API unreachable, 4 unauthorized,
+            5 not found, 6 conflict (changed meanwhile, or still in use)
+Docs: README.md and docs/ in the project (docs/cli.md, docs/api.md).
 `;
 
 /** The `junction` command line. Returns the process exit code. */
@@ -27,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           return 0;
         }
         return await serve(rest);
+      case 'validate':
+        return await runValidate(rest);
       case 'demo-upstream':
         return await demoUpstream(rest);
       case 'version':
@@ -41,6 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(HELP);
         return command === undefined ? 2 : 0;
       default:
+        if (isClientCommand(command)) return await runClientCommand(command, rest);
         process.stderr.write(`junction: unknown command ${JSON.stringify(command)} (try junction help)\n`);
         return 2;
     }

@@ -9,6 +9,14 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Graph } from '../../runtime/graph.js';
 import type { AdminRouter } from '../admin-router.js';
 import type { AdminAuth } from '../auth.js';
+import { registerDashboardRoutes } from '../dashboard/dashboard-routes.js';
+import { EVENTS_PATH, EventsSocket } from '../events/events-socket.js';
+import { sendApiError } from '../http-util.js';
+import type { ApiContext } from './api-context.js';
+import { registerResourceRoutes } from './resource-routes.js';
+import { registerServerRoutes } from './server-routes.js';
+import { registerTopologyRoute } from './topology-route.js';
+import { registerTxRoute } from './tx-route.js';
 
 /** What the admin API, the events socket and the dashboard draw on. */
 export interface AdminApiDeps {
@@ -35,8 +43,36 @@ export interface AdminApi {
 
 /**
  * Registers the writable admin API (CRUD, transactions), the events socket and the dashboard on
- * the admin listener. (Being built: issue 7.)
+ * the admin listener (docs/api.md). Writes go to the store only: Junction applies them when its
+ * watch sees them, exactly like an `etcdctl put`.
  */
-export function registerAdminApi(_router: AdminRouter, _server: Server, _deps: AdminApiDeps): AdminApi {
-  return { close() {} };
+export function registerAdminApi(router: AdminRouter, server: Server, deps: AdminApiDeps): AdminApi {
+  const ctx: ApiContext = {
+    store: deps.store,
+    prefix: deps.prefix,
+    validation: { validators: deps.validators, filters: deps.filters },
+    snapshot: deps.snapshot,
+  };
+  registerResourceRoutes(router, ctx);
+  registerServerRoutes(router, ctx);
+  registerTxRoute(router, ctx);
+  registerTopologyRoute(router, deps);
+  registerDashboardRoutes(router);
+
+  const events = new EventsSocket(server, {
+    events: deps.events,
+    auth: deps.auth,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    hello: () => {
+      const s = deps.status() as { instance?: unknown; revision?: unknown };
+      return { instance: s.instance, revision: s.revision };
+    },
+  });
+  // a plain GET of the socket's path (no Upgrade) gets a JSON answer, not a 404
+  router.on('GET', EVENTS_PATH, (_req, res) => {
+    res.setHeader('upgrade', 'websocket');
+    sendApiError(res, 426, 'upgrade_required', 'this endpoint is a WebSocket: connect with Upgrade: websocket');
+  });
+  return { close: () => events.close() };
 }
