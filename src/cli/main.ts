@@ -1,8 +1,6 @@
 import { JunctionError } from '../errors/junction-error.js';
 import { readVersion } from '../version.js';
 import { isClientCommand, runClientCommand } from './client/run-client.js';
-import { demoUpstream } from './demo-upstream.js';
-import { serve } from './serve.js';
 import { SERVE_HELP } from './serve-options.js';
 import { runValidate } from './validate.js';
 
@@ -41,11 +39,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(SERVE_HELP);
           return 0;
         }
-        return await serve(rest);
+        // loaded on demand: client commands start without the proxy's modules
+        return await (await import('./serve.js')).serve(rest);
       case 'validate':
         return await runValidate(rest);
       case 'demo-upstream':
-        return await demoUpstream(rest);
+        return await (await import('./demo-upstream.js')).demoUpstream(rest);
       case 'version':
       case '--version':
       case '-v':
