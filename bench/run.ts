@@ -1,5 +1,7 @@
 /**
- * `npm run bench [-- throughput|config|routes|all]` (default all). See docs/bench.md.
+ * `npm run bench [-- throughput|config|routes|all]` (default all), and the benches that `all` does
+ * not run: `npm run bench -- tee` (shadow traffic cost) and `npm run bench -- filters` (filter chain
+ * cost). See docs/bench.md.
  * Every process the bench starts is stopped by PID at the end, on an error and on Ctrl-C.
  */
 import { runConfigLatency } from './config-latency.js';
@@ -7,17 +9,23 @@ import { benchPaths } from './lib/bench-paths.js';
 import { benchOptions } from './lib/options.js';
 import { detectPinning, pinSelf } from './lib/pinning.js';
 import { ProcessGroup } from './lib/process-group.js';
+import { runFilters } from './filters.js';
 import { runRoutesLoad } from './routes-load.js';
+import { runTee } from './tee.js';
 import { runThroughput } from './lib/throughput.js';
 
 const SUITES = ['throughput', 'config', 'routes'] as const;
-type Suite = (typeof SUITES)[number];
+/** run only when named, never by `all` */
+const EXTRA_SUITES = ['tee', 'filters'] as const;
+type Suite = (typeof SUITES)[number] | (typeof EXTRA_SUITES)[number];
+const KNOWN: readonly Suite[] = [...SUITES, ...EXTRA_SUITES];
 
 function parseSuites(argv: readonly string[]): Suite[] {
-  if (argv.length === 0 || argv.includes('all')) return [...SUITES];
-  const bad = argv.filter((a) => !(SUITES as readonly string[]).includes(a));
-  if (bad.length > 0) throw new Error(`unknown bench ${bad.join(', ')}: expected ${SUITES.join(' | ')} | all`);
-  return SUITES.filter((s) => argv.includes(s));
+  const bad = argv.filter((a) => a !== 'all' && !(KNOWN as readonly string[]).includes(a));
+  if (bad.length > 0) throw new Error(`unknown bench ${bad.join(', ')}: expected ${KNOWN.join(' | ')} | all`);
+  if (argv.length === 0) return [...SUITES];
+  const all = argv.includes('all');
+  return KNOWN.filter((s) => argv.includes(s) || (all && (SUITES as readonly string[]).includes(s)));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -34,7 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       try {
         if (suite === 'throughput') await runThroughput(group, paths, opts);
         else if (suite === 'config') await runConfigLatency(group, paths, opts);
-        else await runRoutesLoad(group, paths, opts);
+        else if (suite === 'routes') await runRoutesLoad(group, paths, opts);
+        else if (suite === 'tee') await runTee(group, paths, opts);
+        else await runFilters(group, paths, opts);
       } catch (err) {
         failures++;
         if (group.interrupted) break;
