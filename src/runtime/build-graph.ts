@@ -6,7 +6,7 @@ import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snaps
 import { HealthRegistry } from '../health/health-registry.js';
 import type { RetryBudgets } from '../proxy/retry-budget.js';
 import { RetryPolicy } from '../proxy/retry-policy.js';
-import { resolveTee } from '../config/defaults.js';
+import { resolveTee, TEE_DEFAULTS } from '../config/defaults.js';
 import type { Metrics } from '../observability/metrics.js';
 import { buildChain, type ChainResources } from '../filters/build-chain.js';
 import type { FilterChain } from '../filters/chain.js';
@@ -64,10 +64,17 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): Built
   for (const config of snapshot.backends.values()) {
     backends.set(config.id, buildBackend(config, res.registry, upstreamKeys, res, healthKeys));
   }
+  // A shadow pool gets at least as many connections as its tees allow copies in flight, so copies
+  // never queue inside Junction (the shadow's latency is the shadow's, not Junction's queue).
+  const shadowCaps = new Map<string, number>();
+  for (const r of snapshot.routes.values()) {
+    for (const t of r.spec.tee ?? []) shadowCaps.set(t.backend, Math.max(shadowCaps.get(t.backend) ?? 0, t.maxInFlight ?? TEE_DEFAULTS.maxInFlight));
+  }
   const shadows = new Map<string, ShadowTarget>();
   const shadowOf = (id: string): ShadowTarget | undefined => {
-    const config = snapshot.backends.get(id);
-    if (!config) return undefined;
+    const base = snapshot.backends.get(id);
+    if (!base) return undefined;
+    const config = { ...base, maxConnectionsPerServer: Math.max(base.maxConnectionsPerServer, shadowCaps.get(id) ?? 0) };
     let t = shadows.get(id);
     if (!t) {
       const b = buildBackend(config, res.shadowRegistry, shadowKeys, res, undefined);

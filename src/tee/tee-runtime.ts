@@ -79,6 +79,9 @@ export class TeeRuntime {
     const pair = o.tap === undefined || !spec.compare ? undefined : new ComparePair(state, o.tap.digest, o.requestId, method, o.path);
     if (pair !== undefined) o.tap?.pairs.push(pair);
     const headers = this.#headers(o.headers);
+    // The copy's closures capture only what they need: never the primary's request object, which
+    // would otherwise stay alive (and be promoted by the GC) for as long as a slow shadow takes.
+    const path = o.path;
     const start = (): Promise<void> => {
       const began = performance.now();
       return new Promise<void>((resolve, reject) => {
@@ -89,7 +92,7 @@ export class TeeRuntime {
           server.upstream.pool.dispatch(
             {
               origin: server.upstream.origin,
-              path: o.path,
+              path,
               method: method as Dispatcher.HttpMethod,
               headers,
               body,
