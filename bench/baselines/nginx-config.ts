@@ -16,13 +16,23 @@ export interface NginxConfigOptions {
   readonly accessLog?: string;
 }
 
+/** Extra configuration text spliced into the baseline (the tee bench adds `mirror` this way). */
+export interface NginxConfigExtras {
+  /** after the `bench_upstream` block, inside `http` */
+  readonly http?: string;
+  /** first directives of `location /` */
+  readonly location?: string;
+  /** after `location /`, inside `server` */
+  readonly server?: string;
+}
+
 /**
  * nginx as a plain reverse proxy: one worker, keep-alive to the upstream (HTTP/1.1, empty
  * Connection header), in the foreground (daemon off) so the bench owns its PID. Run as root,
  * workers stay root (`user root`) so they can write under the temp prefix; otherwise nginx runs as
  * the current user and ignores `user`.
  */
-export function nginxConfig(o: NginxConfigOptions): string {
+export function nginxConfig(o: NginxConfigOptions, extras: NginxConfigExtras = {}): string {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   return `${asRoot ? 'user root;\n' : ''}worker_processes 1;
 daemon off;
@@ -42,16 +52,16 @@ http {
     server ${o.upstream};
     keepalive 128;
     keepalive_requests 1000000;
-  }
+  }${extras.http ?? ''}
   server {
     listen 127.0.0.1:${o.listenPort};
-    location / {
+    location / {${extras.location ?? ''}
       proxy_pass http://bench_upstream;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
+    }${extras.server ?? ''}
   }
 }
 `;
