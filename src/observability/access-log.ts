@@ -28,14 +28,20 @@ export interface LineSink {
 export class AccessLog {
   constructor(private readonly sink: LineSink) {}
 
+  /**
+   * Only what a client can influence (request id, address — from X-Forwarded-For behind a trusted
+   * proxy —, Host, URL) goes through JSON.stringify. The rest cannot need escaping: the method
+   * (llhttp accepts only known method names), ids validated as `^[a-z0-9][a-z0-9_.-]*$`, and
+   * Junction's own error codes.
+   */
   record(r: AccessRecord): void {
     let line =
       `{"level":"info","time":${Date.now()},"log":"access","reqId":${JSON.stringify(r.reqId)},"ip":${JSON.stringify(r.ip)}` +
-      `,"method":${str(r.method)},"host":${str(r.host)},"url":${str(r.url)},"status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
-    if (r.route !== undefined) line += `,"route":${JSON.stringify(r.route)}`;
-    if (r.backend !== undefined) line += `,"backend":${JSON.stringify(r.backend)}`;
-    if (r.server !== undefined) line += `,"server":${JSON.stringify(r.server)}`;
-    if (r.detail !== undefined) line += `,"detail":${JSON.stringify(r.detail)}`;
+      `,"method":${r.method === undefined ? 'null' : `"${r.method}"`},"host":${str(r.host)},"url":${str(r.url)},"status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
+    if (r.route !== undefined) line += `,"route":"${r.route}"`;
+    if (r.backend !== undefined) line += `,"backend":"${r.backend}"`;
+    if (r.server !== undefined) line += `,"server":"${r.server}"`;
+    if (r.detail !== undefined) line += `,"detail":"${r.detail}"`;
     this.sink.write(line + '}\n');
   }
 }
