@@ -30,13 +30,13 @@ export class AccessLog {
 
   /**
    * Only what a client can influence (request id, address — from X-Forwarded-For behind a trusted
-   * proxy —, Host, URL) goes through JSON.stringify. The rest cannot need escaping: the method
+   * proxy —, Host, URL) is checked for characters to escape. The rest cannot need escaping: the method
    * (llhttp accepts only known method names), ids validated as `^[a-z0-9][a-z0-9_.-]*$`, and
    * Junction's own error codes.
    */
   record(r: AccessRecord): void {
     let line =
-      `{"level":"info","time":${Date.now()},"log":"access","reqId":${JSON.stringify(r.reqId)},"ip":${JSON.stringify(r.ip)}` +
+      `{"level":"info","time":${Date.now()},"log":"access","reqId":${quote(r.reqId)},"ip":${quote(r.ip)}` +
       `,"method":${r.method === undefined ? 'null' : `"${r.method}"`},"host":${str(r.host)},"url":${str(r.url)},"status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
     if (r.route !== undefined) line += `,"route":"${r.route}"`;
     if (r.backend !== undefined) line += `,"backend":"${r.backend}"`;
@@ -46,6 +46,14 @@ export class AccessLog {
   }
 }
 
+/** Characters a JSON string cannot hold raw (header and URL strings from Node are latin1: no lone surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f]/;
+
+/** A JSON string literal; JSON.stringify only when something needs escaping (measured: most of the line's cost). */
+function quote(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
 function str(v: string | undefined): string {
-  return v === undefined ? 'null' : JSON.stringify(v);
+  return v === undefined ? 'null' : quote(v);
 }
