@@ -20,7 +20,7 @@ import { startBenchEtcd, type BenchEtcd } from './lib/etcd-server.js';
 import { Poller } from './lib/http-get.js';
 import { junctionStatus, startReadyJunction, type JunctionProc } from './lib/junction-process.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
-import { busyWarning, machineInfo, machineLine, type MachineInfo } from './lib/machine.js';
+import { busyWarning, machineInfo, machineLine, reportHeader, type MachineInfo } from './lib/machine.js';
 import { startUpstream, type NodeChild } from './lib/node-child.js';
 import type { BenchOptions } from './lib/options.js';
 import type { ProcessGroup } from './lib/process-group.js';
@@ -164,18 +164,14 @@ function costLine(r: FiltersReport): string {
 function filtersMarkdown(r: FiltersReport, command: string): string {
   const m = r.machine;
   const lines = [
-    '# Filters bench (chain cost)',
-    '',
-    `Command: \`${command}\``,
-    '',
-    `Machine: ${machineLine(m)}. ${m.pinning}.`,
-    ...(busyWarning(m) ? ['', busyWarning(m)] : []),
-    '',
-    disturbance(r),
-    '',
-    `Load: autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s) per ` +
-      `scenario, GET ${r.load.request.path} with Origin: ${ORIGIN}, 20-byte body from a node:http upstream. Junction with the access log off.`,
-    '',
+    ...reportHeader(
+      'Filters bench (chain cost)',
+      command,
+      m,
+      disturbance(r),
+      `Load: autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s) per ` +
+        `scenario, GET ${r.load.request.path} with Origin: ${ORIGIN}, 20-byte body from a node:http upstream. Junction with the access log off.`,
+    ),
     markdownTable(COLUMNS, rows(r.scenarios)),
     '',
     LEGEND,

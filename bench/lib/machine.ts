@@ -82,3 +82,20 @@ export async function waitForQuiet(pct: number, maxWaitS: number, say: (line: st
   if (said) say(`  ${busy !== undefined && busy < pct ? 'quiet now' : 'still busy, measuring anyway'} (${busy}%)`);
   return busy;
 }
+
+/**
+ * The opening lines every bench report shares: title, command, machine, busy warning, then the
+ * report's own context lines (disturbance, load), each followed by a blank line.
+ */
+export function reportHeader(title: string, command: string, m: MachineInfo, ...context: string[]): string[] {
+  return [
+    `# ${title}`,
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${machineLine(m)}. ${m.pinning}.`,
+    ...(busyWarning(m) ? ['', busyWarning(m)] : []),
+    '',
+    ...context.flatMap((line) => [line, '']),
+  ];
+}

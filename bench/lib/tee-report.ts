@@ -1,5 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
-import { busyWarning, machineLine, type MachineInfo } from './machine.js';
+import { reportHeader, type MachineInfo } from './machine.js';
 import { profileText } from './throughput-report.js';
 import type { MeasuredRun, RunSummary } from './rounds.js';
 import { int, markdownTable, ms, type Column } from './table.js';
@@ -196,18 +196,14 @@ export function disturbanceLine(r: TeeReport): string {
 export function teeMarkdown(r: TeeReport, command: string): string {
   const m = r.machine;
   const lines = [
-    '# Tee bench (shadow traffic)',
-    '',
-    `Command: \`${command}\``,
-    '',
-    `Machine: ${machineLine(m)}. ${m.pinning}.`,
-    ...(busyWarning(m) ? ['', busyWarning(m)] : []),
-    '',
-    disturbanceLine(r),
-    '',
-    `Load: autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s) per scenario, ` +
-      `GET ${r.load.path}, 20-byte body from a node:http upstream. Access logs off (Junction and nginx).`,
-    '',
+    ...reportHeader(
+      'Tee bench (shadow traffic)',
+      command,
+      m,
+      disturbanceLine(r),
+      `Load: autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s) per scenario, ` +
+        `GET ${r.load.path}, 20-byte body from a node:http upstream. Access logs off (Junction and nginx).`,
+    ),
     markdownTable(MAIN_COLUMNS, mainRows(r.scenarios)),
     '',
     markdownTable(COPY_COLUMNS, copyRows(r.scenarios)),

@@ -1,7 +1,7 @@
 import type { CpuWindow } from './cpu-usage.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadResult } from './load.js';
-import { busyWarning, machineLine, type MachineInfo } from './machine.js';
+import { reportHeader, type MachineInfo } from './machine.js';
 import { int, markdownTable, ms, type Column } from './table.js';
 
 export interface ScenarioResult {
@@ -77,15 +77,12 @@ export function profileText(p: ProfileSummary): string {
 export function throughputMarkdown(report: ThroughputReport, command: string): string {
   const m = report.machine;
   const lines = [
-    '# Throughput bench',
-    '',
-    `Command: \`${command}\``,
-    '',
-    `Machine: ${machineLine(m)}. ${m.pinning}.`,
-    ...(busyWarning(m) ? ['', busyWarning(m)] : []),
-    '',
-    `Load: autocannon ${report.load.connections} connections, ${report.load.warmupS} s warm-up + ${report.load.durationS} s measured, GET ${report.load.path}, 20-byte body from a node:http upstream.`,
-    '',
+    ...reportHeader(
+      'Throughput bench',
+      command,
+      m,
+      `Load: autocannon ${report.load.connections} connections, ${report.load.warmupS} s warm-up + ${report.load.durationS} s measured, GET ${report.load.path}, 20-byte body from a node:http upstream.`,
+    ),
     markdownTable(COLUMNS, rows(report.scenarios)),
     '',
     LEGEND,
