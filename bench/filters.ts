@@ -26,7 +26,7 @@ import type { BenchOptions } from './lib/options.js';
 import type { ProcessGroup } from './lib/process-group.js';
 import { writeResult } from './lib/results.js';
 import { intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun, type RunSummary } from './lib/rounds.js';
-import { int, markdownTable, ms, textTable, type Column } from './lib/table.js';
+import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, textTable, type Column } from './lib/table.js';
 import { profileText } from './lib/throughput-report.js';
 import { sleep } from './lib/time.js';
 
@@ -96,19 +96,7 @@ export interface FiltersReport {
   readonly profiles?: ReadonlyArray<{ readonly id: string; readonly label: string; readonly rps: number; readonly profile: ProfileSummary }>;
 }
 
-const COLUMNS: Column[] = [
-  { title: 'route filters' },
-  { title: 'req/s', align: 'right' },
-  { title: 'p50 ms', align: 'right' },
-  { title: 'p99 ms', align: 'right' },
-  { title: 'errors', align: 'right' },
-  { title: 'non-2xx', align: 'right' },
-  { title: 'CPU %', align: 'right' },
-  { title: 'CPU µs/req', align: 'right' },
-  { title: 'per round', align: 'right' },
-  { title: 'chain cost µs/req', align: 'right' },
-  { title: 'others % proxy/load core', align: 'right' },
-];
+const COLUMNS: Column[] = [{ title: 'route filters' }, ...LOAD_COLUMNS, ...rightColumns('per round', 'chain cost µs/req', 'others % proxy/load core')];
 
 function rows(scenarios: readonly FilterScenarioResult[]): string[][] {
   return scenarios.map((s) => {

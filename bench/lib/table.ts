@@ -30,3 +30,11 @@ export function markdownTable(columns: readonly Column[], rows: readonly (readon
 
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
+
+/** Right-aligned columns with these titles. */
+export function rightColumns(...titles: string[]): Column[] {
+  return titles.map((title) => ({ title, align: 'right' }));
+}
+
+/** The load figures every bench table starts with, after its first (label) column. */
+export const LOAD_COLUMNS: readonly Column[] = rightColumns('req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU %', 'CPU µs/req');

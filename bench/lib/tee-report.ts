@@ -2,7 +2,7 @@ import type { ProfileSummary } from './cpu-profile.js';
 import { reportHeader, type MachineInfo } from './machine.js';
 import { profileText } from './throughput-report.js';
 import type { MeasuredRun, RunSummary } from './rounds.js';
-import { int, markdownTable, ms, type Column } from './table.js';
+import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, type Column } from './table.js';
 
 export type ShadowKind = 'slow' | 'dead' | 'fast';
 
@@ -76,22 +76,7 @@ export interface TeeProfile {
 const x2 = (r: number | undefined) => (r === undefined ? '-' : `${r.toFixed(2)}x`);
 const opt = (n: number | undefined, f: (n: number) => string) => (n === undefined ? '-' : f(n));
 
-export const MAIN_COLUMNS: Column[] = [
-  { title: 'scenario' },
-  { title: 'req/s', align: 'right' },
-  { title: 'p50 ms', align: 'right' },
-  { title: 'p99 ms', align: 'right' },
-  { title: 'errors', align: 'right' },
-  { title: 'non-2xx', align: 'right' },
-  { title: 'CPU %', align: 'right' },
-  { title: 'CPU µs/req', align: 'right' },
-  { title: 'per round', align: 'right' },
-  { title: 'others % proxy/load core', align: 'right' },
-  { title: 'req/s vs ref', align: 'right' },
-  { title: 'p99 vs ref', align: 'right' },
-  { title: 'CPU/req vs ref', align: 'right' },
-  { title: 'goal', align: 'right' },
-];
+export const MAIN_COLUMNS: Column[] = [{ title: 'scenario' }, ...LOAD_COLUMNS, ...rightColumns('per round', 'others % proxy/load core', 'req/s vs ref', 'p99 vs ref', 'CPU/req vs ref', 'goal')];
 
 export function mainRows(scenarios: readonly TeeScenarioResult[]): string[][] {
   return scenarios.map((s) => {

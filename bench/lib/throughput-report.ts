@@ -2,7 +2,7 @@ import type { CpuWindow } from './cpu-usage.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadResult } from './load.js';
 import { reportHeader, type MachineInfo } from './machine.js';
-import { int, markdownTable, ms, type Column } from './table.js';
+import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, type Column } from './table.js';
 
 export interface ScenarioResult {
   readonly id: string;
@@ -36,18 +36,7 @@ export const LEGEND =
   'A proxy well below 100% CPU is limited by something else (the load core, or others on its core). ' +
   '"vs http-proxy-3" compares req/s (the goal\'s figure); "by CPU/req" compares CPU per request, i.e. req/s on one fully used core.';
 
-export const COLUMNS: Column[] = [
-  { title: 'scenario' },
-  { title: 'req/s', align: 'right' },
-  { title: 'p50 ms', align: 'right' },
-  { title: 'p99 ms', align: 'right' },
-  { title: 'errors', align: 'right' },
-  { title: 'non-2xx', align: 'right' },
-  { title: 'CPU %', align: 'right' },
-  { title: 'CPU µs/req', align: 'right' },
-  { title: 'vs http-proxy-3', align: 'right' },
-  { title: 'by CPU/req', align: 'right' },
-];
+export const COLUMNS: Column[] = [{ title: 'scenario' }, ...LOAD_COLUMNS, ...rightColumns('vs http-proxy-3', 'by CPU/req')];
 
 export function rows(results: readonly ScenarioResult[]): string[][] {
   return results.map((s) => {
