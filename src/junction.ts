@@ -63,6 +63,14 @@ export interface JunctionOptions {
   readonly shutdownTimeoutMs?: number;
   /** called after the store is open and before the first load (the demo writes its config here) */
   readonly beforeStart?: (store: ConfigStore) => Promise<void>;
+  /** a store opened by someone else (a `--workers` worker gets the primary's): used instead of opening one; still closed by close() */
+  readonly store?: ConfigStore;
+  /** bind the admin listener for this process alone, never shared through node:cluster (a worker's private admin port) */
+  readonly adminExclusive?: boolean;
+  /** write `P/status/<instance>` (default true; of the `--workers` workers only the first does) */
+  readonly statusKey?: boolean;
+  /** which `--workers` worker this is (shown in the status) */
+  readonly worker?: { readonly index: number };
 }
 
 export interface Junction {
@@ -76,6 +84,10 @@ export interface Junction {
   /** resolves once a first configuration is applied */
   readonly firstApplied: Promise<ConfigSnapshot>;
   snapshot(): ConfigSnapshot | undefined;
+  /** the `GET /api/v1/status` document */
+  status(): unknown;
+  /** requests in flight on the proxy listener */
+  inFlight(): number;
   /** graceful shutdown: readyz 503, stop accepting, finish in-flight within the timeout, release all */
   close(): Promise<void>;
 }
@@ -89,7 +101,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
   const { logger } = opts;
   const version = readVersion();
   const startedAt = new Date().toISOString();
-  const store = await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger });
+  const store = opts.store ?? (await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger }));
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   try {
     const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()) });
@@ -115,9 +127,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     };
     let draining = false;
     let current: ConfigSnapshot | undefined;
-    const statusKey = store.ephemeral(`${opts.prefix}/status/${opts.instanceId}`, 10);
-    const reporter = new StatusReporter(statusKey, logger);
-    cleanup.unshift(() => reporter.close());
+    const reporter = opts.statusKey === false ? undefined : new StatusReporter(store.ephemeral(`${opts.prefix}/status/${opts.instanceId}`, 10), logger);
+    if (reporter) cleanup.unshift(() => reporter.close());
 
     // headersTimeout is enforced by Node's connection sweep: check every second, not every 30 s.
     // requireHostHeader: false lets the handler answer a missing Host with Junction's JSON 400.
@@ -137,8 +148,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       ready: () => current !== undefined && !draining,
       status: () => statusDoc(),
     });
-    const statusDoc = () =>
-      statusDocument({
+    const statusDoc = () => ({
+      ...statusDocument({
         instance: opts.instanceId,
         version,
         storeKind: store.kind,
@@ -152,7 +163,9 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
         tees: tees.reports(),
         filterModules: { modules: modules.modules(), errors: modules.errors() },
         servers: health.states(),
-      });
+      }),
+      ...(opts.worker ? { worker: { index: opts.worker.index, pid: process.pid } } : {}),
+    });
 
     const validators = createValidators();
     let manager: ConfigManager | undefined;
@@ -197,7 +210,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
 
     const proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
     cleanup.unshift(() => closeServer(proxyServer, 0));
-    const adminAddress = await listen(admin.server, opts.admin, 'admin');
+    const adminAddress = await listen(admin.server, opts.admin, 'admin', opts.adminExclusive === true);
     cleanup.unshift(() => closeServer(admin.server, 0));
 
     const applier = new GraphApplier({
@@ -215,7 +228,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       events,
       onApplied: (snap) => {
         current = snap;
-        reporter.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap, moduleErrors: modules.errors() }));
+        reporter?.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap, moduleErrors: modules.errors() }));
       },
     });
     await modules.start();
@@ -244,6 +257,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       switcher,
       firstApplied,
       snapshot: () => current,
+      status: () => statusDoc(),
+      inFlight: () => inFlight.count,
       close: () =>
         (closing ??= (async () => {
           draining = true;
@@ -254,7 +269,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           await manager?.close();
           modules.close();
           await instances.closeAll();
-          await reporter.close();
+          await reporter?.close();
           await registry.close();
           await shadowRegistry.close(true);
           tees.close();

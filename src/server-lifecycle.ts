@@ -16,11 +16,12 @@ export class ListenError extends JunctionError {
   }
 }
 
-export function listen(server: Server, at: { host: string; port: number }, what: string): Promise<AddressInfo> {
+/** `exclusive`: in a node:cluster worker, bind for this process alone instead of sharing the primary's handle. */
+export function listen(server: Server, at: { host: string; port: number }, what: string, exclusive = false): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(what, at.host, at.port, err));
     server.once('error', onError);
-    server.listen(at.port, at.host, () => {
+    server.listen({ port: at.port, host: at.host, exclusive }, () => {
       server.off('error', onError);
       resolve(server.address() as AddressInfo);
     });
@@ -46,5 +47,6 @@ export async function closeServer(server: Server, timeoutMs: number, idle: () =>
   }
   server.closeIdleConnections();
   server.closeAllConnections();
-  await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+  // unref'd: a server that closed in time must not hold the process for the rest of the second
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
 }

@@ -13,6 +13,10 @@ export interface AdminContext {
   ready(): boolean;
   /** the document of `GET /api/v1/status` */
   status(): unknown;
+  /** the `/metrics` text, when it is not just `registry` (the primary of `--workers` aggregates its workers') */
+  scrape?(): Promise<string>;
+  /** answers what no endpoint here matches (the primary of `--workers` passes it on to a worker) */
+  fallback?(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /**
@@ -27,9 +31,9 @@ export function createAdminServer(ctx: AdminContext): { server: Server; router: 
       ctx.ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'not_ready' }),
     )
     .on('GET', '/metrics', async (_req, res) => {
-      sendText(res, 200, await ctx.registry.metrics(), ctx.registry.contentType);
+      sendText(res, 200, ctx.scrape ? await ctx.scrape() : await ctx.registry.metrics(), ctx.registry.contentType);
     })
-    .on('GET', '/api/v1/status', (_req, res) => sendJson(res, 200, ctx.status()));
+    .on('GET', '/api/v1/status', async (_req, res) => sendJson(res, 200, await ctx.status()));
 
   const server = createServer((req, res) => {
     handle(ctx, router, req, res).catch((err: unknown) => {
@@ -54,6 +58,7 @@ async function handle(ctx: AdminContext, router: AdminRouter, req: IncomingMessa
     return sendApiError(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
   }
   const found = router.find(req.method ?? 'GET', url.pathname);
+  if (found === undefined && ctx.fallback) return ctx.fallback(req, res);
   if (found === undefined) return sendApiError(res, 404, 'not_found', `no admin endpoint ${url.pathname}`);
   if ('allowed' in found) {
     res.setHeader('allow', found.allowed.join(', '));

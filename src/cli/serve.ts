@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeDemoConfig } from '../demo/demo-config.js';
@@ -6,14 +7,14 @@ import { startJunction } from '../junction.js';
 import { AccessLog } from '../observability/access-log.js';
 import { createLogger } from '../observability/logger.js';
 import { parseServeOptions } from './serve-options.js';
-import { UsageError } from './usage-error.js';
+import { WORKER_INDEX_ENV } from '../cluster/worker-protocol.js';
 
 /** `junction serve`: runs until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code. */
 export async function serve(argv: readonly string[]): Promise<number> {
   const opts = parseServeOptions(argv);
-  if (opts.workers > 1) {
-    throw new UsageError('--workers above 1 is not available in this version yet: run one process per core behind SO_REUSEPORT or a second instance');
-  }
+  const workerIndex = process.env[WORKER_INDEX_ENV];
+  if (cluster.isWorker && workerIndex !== undefined) return (await import('../cluster/run-worker.js')).runWorker(opts, Number(workerIndex));
+  if (opts.workers > 1) return (await import('../cluster/run-primary.js')).runPrimary(opts);
   const log = createLogger({ level: opts.logLevel });
   const logger = log.logger;
   const accessLog = opts.accessLog ? new AccessLog(log.sink) : undefined;

@@ -8,6 +8,12 @@ export interface LoggerOptions {
   readonly destination?: number | string;
   /** synchronous writes (tests); default asynchronous, flushed at least once a second and on exit */
   readonly sync?: boolean;
+  /**
+   * largest single write, bytes (default SonicBoom's 16 KiB). Worker processes sharing one stdout
+   * pipe use 4096 (PIPE_BUF): a write of whole lines up to that size is atomic, so lines of two
+   * workers never interleave.
+   */
+  readonly maxWrite?: number;
 }
 
 export interface ProcessLog {
@@ -26,7 +32,9 @@ export interface ProcessLog {
  */
 export function createLogger(opts: LoggerOptions = {}): ProcessLog {
   const sync = opts.sync ?? false;
-  const destination = pino.destination({ dest: opts.destination ?? 1, sync, minLength: sync ? 0 : 8_192 });
+  // SonicBoom requires minLength < maxWrite
+  const minLength = sync ? 0 : opts.maxWrite ? Math.floor(opts.maxWrite / 2) : 8_192;
+  const destination = pino.destination({ dest: opts.destination ?? 1, sync, minLength, ...(opts.maxWrite ? { maxWrite: opts.maxWrite } : {}) });
   const logger = pino(
     {
       level: opts.level ?? 'info',

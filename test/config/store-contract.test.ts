@@ -12,6 +12,10 @@ import { EmbeddedStore } from '../../src/config/store/embedded-store.js';
 import { EtcdStore } from '../../src/config/store/etcd-store.js';
 import type { ConfigStore, StoreEvent, StoreUpdate } from '../../src/config/store/types.js';
 import { etcdctl, startEtcd, type EtcdProcess } from '../support/etcd.js';
+import { IpcChannel } from '../../src/cluster/ipc-channel.js';
+import { RemoteStore } from '../../src/cluster/remote-store.js';
+import { StoreHost } from '../../src/cluster/store-host.js';
+import { ipcPair } from '../support/ipc-pair.js';
 
 interface Fixture {
   readonly store: ConfigStore & { compact(revision: number): Promise<void> };
@@ -441,6 +445,33 @@ contractSuite({
       store,
       close: async () => {
         await store.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+// What a `--workers` worker uses: the embedded store owned by the primary, reached over the IPC
+// channel (here an in-memory pipe that JSON-encodes every message, as node's IPC does).
+contractSuite({
+  name: 'remote (embedded store behind the worker IPC channel)',
+  async open(prefix) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'junction-store-contract-'));
+    const inner = await EmbeddedStore.open({ dataDir, prefix });
+    const [primarySide, workerSide] = ipcPair();
+    const primary = new IpcChannel(primarySide);
+    const host = new StoreHost(inner, primary);
+    const worker = new IpcChannel(workerSide);
+    const remote = await RemoteStore.connect(worker);
+    const store = Object.assign(remote, { compact: (revision: number) => inner.compact(revision) });
+    return {
+      store,
+      close: async () => {
+        await remote.close();
+        await host.dispose();
+        worker.close();
+        primary.close();
+        await inner.close();
         await rm(dataDir, { recursive: true, force: true });
       },
     };

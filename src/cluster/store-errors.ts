@@ -1,0 +1,34 @@
+import { StoreError, StoreUnavailableError, type StoreErrorCode } from '../config/store/errors.js';
+import { IpcCallError } from './ipc-channel.js';
+
+const CODES: ReadonlySet<string> = new Set<StoreErrorCode>([
+  'store_locked',
+  'store_corrupt',
+  'store_unavailable',
+  'store_closed',
+  'store_io',
+  'invalid_key',
+  'invalid_request',
+  'store_error',
+]);
+
+/** A store error raised in the primary, seen in a worker: the same code and message. */
+export class RemoteStoreError extends StoreError {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * Turns a failed call to the primary's store back into a store error with the code it had there,
+ * so the admin API maps it exactly as it would in a single process (503 unavailable, 400 bad key,
+ * 500 other). A call that never got an answer (the primary is gone or stuck) is "store unavailable".
+ */
+export function storeErrorFromIpc(err: unknown): StoreError {
+  if (!(err instanceof IpcCallError)) return new RemoteStoreError('store_error', err instanceof Error ? err.message : String(err), { cause: err });
+  if (err.code !== 'ipc_remote_error') return new StoreUnavailableError(`the primary process did not answer: ${err.message}`, { cause: err });
+  const code = err.remoteCode !== undefined && CODES.has(err.remoteCode) ? (err.remoteCode as StoreErrorCode) : 'store_error';
+  return new RemoteStoreError(code, err.message, { cause: err });
+}
