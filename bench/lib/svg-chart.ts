@@ -90,7 +90,7 @@ function text(x: number, y: number, s: string, attrs: string = ''): string {
 /** The whole chart as an SVG document. */
 export function barChartSvg(chart: BarChart): string {
   const L = LAYOUT;
-  const labelWidth = Math.max(80, ...chart.rows.map((r) => r.label.length * L.charWidth + 16));
+  const labelWidth = Math.max(80, ...chart.rows.map((r) => r.label.length * L.charWidth + 28));
   const panelsLeft = L.margin + labelWidth;
   const panelStride = L.panelWidth + L.panelGap;
   const width = panelsLeft + chart.panels.length * panelStride - L.panelGap + L.margin;
