@@ -18,6 +18,7 @@ import { summarizeProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import type { BenchPaths } from './lib/bench-paths.js';
 import { startBenchEtcd, type BenchEtcd } from './lib/etcd-server.js';
 import { Poller } from './lib/http-get.js';
+import { loadChartSvg, summaryRow } from './lib/load-chart.js';
 import { junctionStatus, startReadyJunction, type JunctionProc } from './lib/junction-process.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { busyWarning, machineInfo, machineLine, reportHeader, type MachineInfo } from './lib/machine.js';
@@ -149,7 +150,12 @@ function costLine(r: FiltersReport): string {
   return `chain cost vs no filters (${ref === undefined ? '-' : `${ref.toFixed(1)} µs/req`}): ${part('one', 'one built-in')}; ${part('three', 'three built-ins')}; ${part('three-cors', 'three + cors')}`;
 }
 
-function filtersMarkdown(r: FiltersReport, command: string): string {
+function filtersSvg(r: FiltersReport): string {
+  const load = `autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s), medians; GET ${r.load.request.path}, access log off`;
+  return loadChartSvg('Junction filters bench (chain cost)', r.machine, load, r.scenarios.map((s) => summaryRow(s.label, true, s.summary)), 1);
+}
+
+function filtersMarkdown(r: FiltersReport, command: string, svgName: string): string {
   const m = r.machine;
   const lines = [
     ...reportHeader(
@@ -161,6 +167,8 @@ function filtersMarkdown(r: FiltersReport, command: string): string {
         `scenario, GET ${r.load.request.path} with Origin: ${ORIGIN}, 20-byte body from a node:http upstream. Junction with the access log off.`,
     ),
     markdownTable(COLUMNS, rows(r.scenarios)),
+    '',
+    `![Filters bench: req/s, p99 ms and CPU µs per request per route configuration](${svgName})`,
     '',
     LEGEND,
     '',
@@ -324,9 +332,10 @@ export async function runFilters(group: ProcessGroup, paths: BenchPaths, opts: B
     say(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n${disturbance(report)}\n${costLine(report)}`);
     const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} BENCH_FILTERS_ROUNDS=${rounds} npm run bench -- filters`;
     const jf = writeResult(paths, 'filters.json', report);
-    const md = writeResult(paths, 'filters.md', filtersMarkdown(report, command));
+    const svg = writeResult(paths, 'filters.svg', filtersSvg(report));
+    const md = writeResult(paths, 'filters.md', filtersMarkdown(report, command, 'filters.svg'));
     for (const p of profiles) say(`\n${p.label}: ${profileText(p.profile)}`);
-    say(`wrote ${jf} and ${md}`);
+    say(`wrote ${jf}, ${md} and ${svg}`);
     return report;
   } finally {
     if (current) await group.stop(current.managed, 10_000);

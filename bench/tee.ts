@@ -36,7 +36,7 @@ import { intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type
 import type { ShadowStats } from './lib/shadow-types.js';
 import { int, textTable } from './lib/table.js';
 import { profileText } from './lib/throughput-report.js';
-import { COPY_COLUMNS, copyRows, disturbanceLine, goalLines, LEGEND, MAIN_COLUMNS, mainRows, teeMarkdown, type ShadowKind, type ShadowSeen, type TeeCounts, type TeeProfile, type TeeReport, type TeeScenarioResult } from './lib/tee-report.js';
+import { COPY_COLUMNS, copyRows, disturbanceLine, goalLines, LEGEND, MAIN_COLUMNS, mainRows, teeMarkdown, teeSvg, type ShadowKind, type ShadowSeen, type TeeCounts, type TeeProfile, type TeeReport, type TeeScenarioResult } from './lib/tee-report.js';
 import { pollUntil, sleep } from './lib/time.js';
 
 const LOAD_PATH = '/api/items/42';
@@ -391,8 +391,9 @@ export async function runTee(group: ProcessGroup, paths: BenchPaths, opts: Bench
     for (const p of profiles) say(`\n${p.label}: ${profileText(p.profile)}`);
     const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} BENCH_TEE_ROUNDS=${rounds} npm run bench -- tee`;
     const j = writeResult(paths, 'tee.json', report);
-    const md = writeResult(paths, 'tee.md', teeMarkdown(report, command));
-    say(`wrote ${j} and ${md}`);
+    const svg = writeResult(paths, 'tee.svg', teeSvg(report));
+    const md = writeResult(paths, 'tee.md', teeMarkdown(report, command, 'tee.svg'));
+    say(`wrote ${j}, ${md} and ${svg}`);
     return report;
   } finally {
     await current?.stop();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BenchPaths } from './bench-paths.js';
 import { freePort } from './free-port.js';
 import { Poller } from './http-get.js';
+import type { CoreChoice } from './pinning.js';
 import type { Managed, ProcessGroup } from './process-group.js';
 import { pollUntil } from './time.js';
 
@@ -16,7 +17,9 @@ export interface JunctionOptions {
    * 'off': --access-log off --log-level warn.
    */
   readonly accessLog: 'file' | 'off';
-  readonly core?: number;
+  readonly core?: CoreChoice;
+  /** `--workers N` (omitted: the flag is not passed, one process) */
+  readonly workers?: number;
   /** run under `node --cpu-prof` writing the profile into this directory on exit */
   readonly cpuProfDir?: string;
 }
@@ -48,6 +51,7 @@ export async function startJunctionProcess(group: ProcessGroup, paths: BenchPath
     '--instance-id', `bench-${opts.name}`,
     '--access-log', opts.accessLog === 'file' ? 'on' : 'off',
     '--log-level', opts.accessLog === 'file' ? 'info' : 'warn',
+    ...(opts.workers === undefined ? [] : ['--workers', String(opts.workers)]),
   ];
   const fd = openSync(logFile, 'w');
   const spawnedAt = performance.now();

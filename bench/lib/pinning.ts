@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
+/** A core number, or 'all': every core (undoes the driver's own pinning, which children inherit). */
+export type CoreChoice = number | 'all';
+
 /** Which CPU cores the bench puts its processes on. */
 export interface Pinning {
   /** true when `taskset` exists and the machine has at least two cores */
@@ -11,7 +14,7 @@ export interface Pinning {
   /** core of the load generator, the upstream, etcd and the bench driver */
   readonly loadCore: number;
   /** wraps a command so that it runs on `core` (unchanged when pinning is off) */
-  wrap(core: number, command: string, args: readonly string[]): { command: string; args: string[] };
+  wrap(core: CoreChoice, command: string, args: readonly string[]): { command: string; args: string[] };
   /** one line saying what is pinned where */
   describe(): string;
 }
@@ -33,7 +36,7 @@ export function detectPinning(env: NodeJS.ProcessEnv = process.env): Pinning {
     proxyCore,
     loadCore,
     wrap: (core, command, args) =>
-      enabled ? { command: 'taskset', args: ['-c', String(core), command, ...args] } : { command, args: [...args] },
+      enabled ? { command: 'taskset', args: ['-c', core === 'all' ? `0-${cores - 1}` : String(core), command, ...args] } : { command, args: [...args] },
     describe: () =>
       enabled
         ? `taskset: proxy under test on core ${proxyCore}; load generator, upstream, etcd and bench driver on core ${loadCore} (${cores} cores)`

@@ -2,14 +2,14 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pinning } from './pinning.js';
+import type { CoreChoice, Pinning } from './pinning.js';
 import { sleep } from './time.js';
 
 export type OutputSink = 'ignore' | 'inherit' | 'capture' | number;
 
 export interface SpawnOptions {
-  /** run on this core (when pinning is on) */
-  readonly core?: number;
+  /** run on this core, or on every core (when pinning is on) */
+  readonly core?: CoreChoice;
   /** 'capture' keeps the last few KB for error messages; a number is a file descriptor */
   readonly stdout?: OutputSink;
   readonly stderr?: OutputSink;

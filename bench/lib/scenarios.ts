@@ -9,6 +9,12 @@ import { startReadyJunction, type JunctionProc } from './junction-process.js';
 import { startNodeChild, type NodeChild } from './node-child.js';
 import type { ProcessGroup } from './process-group.js';
 import { pollUntil } from './time.js';
+import { probeWorkers } from './workers-probe.js';
+
+/** Scenario ids the report looks up (the references are in throughput-report.ts). */
+export const JUNCTION_ID = 'junction';
+export const WORKERS_ID = 'junction-workers-2';
+const WORKERS = 2;
 
 /** What every throughput scenario needs. */
 export interface ScenarioContext {
@@ -33,12 +39,12 @@ export interface Scenario {
   readonly id: string;
   readonly label: string;
   readonly what: string;
-  /** the reference the ratios are computed against */
-  readonly baseline?: boolean;
+  /** Junction itself (highlighted in the chart) rather than a baseline */
+  readonly junction?: boolean;
   /** why autocannon's latency figures are not meaningful for this scenario (shown as n/a) */
   readonly latencyCaveat?: string;
-  /** undefined when runnable, else why it is skipped */
-  skipReason(): string | undefined;
+  /** undefined when runnable, else why it is skipped (may probe, e.g. whether a flag is available) */
+  skipReason(ctx: ScenarioContext): string | undefined | Promise<string | undefined>;
   start(ctx: ScenarioContext): Promise<Target>;
 }
 
@@ -46,11 +52,11 @@ function childTarget(ctx: ScenarioContext, child: NodeChild, note = ''): Target 
   return { url: child.url, pids: [child.managed.pid], note: () => note, stop: () => ctx.group.stop(child.managed, 3000) };
 }
 
-function junctionTarget(ctx: ScenarioContext, j: JunctionProc, accessLog: boolean): Target {
+function junctionTarget(ctx: ScenarioContext, j: JunctionProc, accessLog: boolean, extra = ''): Target {
   return {
     url: j.url,
     pids: [j.managed.pid],
-    note: () => (accessLog ? `access log ${(j.logBytes() / 2 ** 20).toFixed(1)} MiB to a file` : 'access log off'),
+    note: () => `${accessLog ? `access log ${(j.logBytes() / 2 ** 20).toFixed(1)} MiB to a file` : 'access log off'}${extra}`,
     stop: () => ctx.group.stop(j.managed, 10_000),
   };
 }
@@ -64,6 +70,17 @@ async function startJunctionScenario(ctx: ScenarioContext, name: string, accessL
     core: ctx.group.pinning.proxyCore,
   });
   return junctionTarget(ctx, j, accessLog);
+}
+
+/** Junction with --workers N on every core (not pinned: the workers use both cores, beside the load side). */
+async function startJunctionWorkers(ctx: ScenarioContext): Promise<Target> {
+  const etcd = await ctx.etcd();
+  const j = await startReadyJunction(ctx.group, ctx.paths, { name: WORKERS_ID, etcd: etcd.endpoint, accessLog: 'file', core: 'all', workers: WORKERS });
+  return junctionTarget(ctx, j, true, `, ${WORKERS} workers on all cores (CPU: every process of the tree)`);
+}
+
+function nodeChildScenario(ctx: ScenarioContext, name: string, rel: string, args: readonly string[]): Promise<Target> {
+  return startNodeChild(ctx.group, ctx.paths, name, rel, ['--target', ctx.upstream.url, ...args], ctx.group.pinning.proxyCore).then((c) => childTarget(ctx, c));
 }
 
 async function startNginx(ctx: ScenarioContext): Promise<Target> {
@@ -111,29 +128,28 @@ export function throughputScenarios(): Scenario[] {
       id: 'http-proxy-3',
       label: 'http-proxy-3 (keep-alive)',
       what: 'createProxyServer({ target, agent: new http.Agent({ keepAlive: true }) }), nothing else',
-      baseline: true,
       skipReason: always,
-      start: async (ctx) =>
-        childTarget(
-          ctx,
-          await startNodeChild(ctx.group, ctx.paths, 'http-proxy-3', 'baselines/http-proxy-3-forwarder.js', ['--target', ctx.upstream.url, '--agent', 'keepalive'], ctx.group.pinning.proxyCore),
-        ),
+      start: (ctx) => nodeChildScenario(ctx, 'http-proxy-3', 'baselines/http-proxy-3-forwarder.js', ['--agent', 'keepalive']),
     },
     {
       id: 'undici',
       label: 'undici Pool.dispatch',
       what: 'one undici Pool, pool.dispatch, hop-by-hop headers stripped both ways, nothing else',
       skipReason: always,
-      start: async (ctx) =>
-        childTarget(
-          ctx,
-          await startNodeChild(ctx.group, ctx.paths, 'undici-forwarder', 'baselines/undici-forwarder.js', ['--target', ctx.upstream.url], ctx.group.pinning.proxyCore),
-        ),
+      start: (ctx) => nodeChildScenario(ctx, 'undici-forwarder', 'baselines/undici-forwarder.js', []),
     },
     {
-      id: 'junction',
+      id: 'reply-from',
+      label: '@fastify/reply-from',
+      what: "fastify (logger off), one catch-all route doing reply.from(upstream + url) with @fastify/reply-from's defaults: its undici client, keep-alive",
+      skipReason: always,
+      start: (ctx) => nodeChildScenario(ctx, 'reply-from', 'baselines/reply-from-forwarder.js', []),
+    },
+    {
+      id: JUNCTION_ID,
       label: 'Junction',
       what: 'junction serve on etcd: routing, metrics, access log on (JSON lines to a file)',
+      junction: true,
       skipReason: always,
       start: (ctx) => startJunctionScenario(ctx, 'throughput', true),
     },
@@ -141,8 +157,17 @@ export function throughputScenarios(): Scenario[] {
       id: 'junction-no-log',
       label: 'Junction, access log off',
       what: 'the same Junction with --access-log off (shows the access log cost)',
+      junction: true,
       skipReason: always,
       start: (ctx) => startJunctionScenario(ctx, 'throughput-nolog', false),
+    },
+    {
+      id: WORKERS_ID,
+      label: `Junction --workers ${WORKERS}`,
+      what: `the full Junction (access log on) with --workers ${WORKERS}, not pinned: its processes may use every core, which the load generator, upstream and etcd share`,
+      junction: true,
+      skipReason: (ctx) => probeWorkers(ctx.group, ctx.paths, WORKERS),
+      start: startJunctionWorkers,
     },
     {
       id: 'nginx',
@@ -158,11 +183,7 @@ export function throughputScenarios(): Scenario[] {
       latencyCaveat:
         'it passes the upstream\'s Connection: close to the client, so every request reconnects; autocannon\'s latency then counts its reconnect bookkeeping (wrk shows ~25 ms p50 at the same rate)',
       skipReason: always,
-      start: async (ctx) =>
-        childTarget(
-          ctx,
-          await startNodeChild(ctx.group, ctx.paths, 'http-proxy-3-no-agent', 'baselines/http-proxy-3-forwarder.js', ['--target', ctx.upstream.url, '--agent', 'none'], ctx.group.pinning.proxyCore),
-        ),
+      start: (ctx) => nodeChildScenario(ctx, 'http-proxy-3-no-agent', 'baselines/http-proxy-3-forwarder.js', ['--agent', 'none']),
     },
   ];
 }

@@ -1,4 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
+import { loadChartSvg, summaryRow } from './load-chart.js';
 import { reportHeader, type MachineInfo } from './machine.js';
 import { profileText } from './throughput-report.js';
 import type { MeasuredRun, RunSummary } from './rounds.js';
@@ -178,7 +179,13 @@ export function disturbanceLine(r: TeeReport): string {
   );
 }
 
-export function teeMarkdown(r: TeeReport, command: string): string {
+/** The chart of the tee report: medians per scenario, Junction's rows highlighted beside nginx. */
+export function teeSvg(r: TeeReport): string {
+  const load = `autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s), medians; GET ${r.load.path}`;
+  return loadChartSvg('Junction tee bench (shadow traffic)', r.machine, load, r.scenarios.map((s) => summaryRow(s.label, s.proxy === 'junction', s.summary, s.skipped)), 1);
+}
+
+export function teeMarkdown(r: TeeReport, command: string, svgName: string): string {
   const m = r.machine;
   const lines = [
     ...reportHeader(
@@ -190,6 +197,8 @@ export function teeMarkdown(r: TeeReport, command: string): string {
         `GET ${r.load.path}, 20-byte body from a node:http upstream. Access logs off (Junction and nginx).`,
     ),
     markdownTable(MAIN_COLUMNS, mainRows(r.scenarios)),
+    '',
+    `![Tee bench: req/s, p99 ms and CPU µs per request per scenario, Junction highlighted](${svgName})`,
     '',
     markdownTable(COPY_COLUMNS, copyRows(r.scenarios)),
     '',

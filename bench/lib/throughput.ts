@@ -10,14 +10,27 @@ import { startUpstream } from './node-child.js';
 import type { BenchOptions } from './options.js';
 import type { ProcessGroup } from './process-group.js';
 import { writeResult } from './results.js';
-import { throughputScenarios, type Scenario, type ScenarioContext } from './scenarios.js';
+import { JUNCTION_ID, throughputScenarios, WORKERS_ID, type Scenario, type ScenarioContext } from './scenarios.js';
 import { int, ms, textTable } from './table.js';
-import { COLUMNS, LEGEND, profileText, rows, throughputMarkdown, type ScenarioResult, type ThroughputReport } from './throughput-report.js';
+import {
+  COLUMNS,
+  goalLines,
+  judgeGoals,
+  LEGEND,
+  profileText,
+  rows,
+  scalingLine,
+  scalingOf,
+  throughputMarkdown,
+  throughputSvg,
+  withRatios,
+  type ScenarioResult,
+  type ThroughputReport,
+} from './throughput-report.js';
 
 export type { ScenarioResult, ThroughputReport } from './throughput-report.js';
 
 const LOAD_PATH = '/api/items/42';
-const GOAL_RATIO = 1.5;
 
 /** The Junction configuration of the throughput runs: a few routes, one backend, one server. */
 async function writeBenchConfig(etcd: BenchEtcd, upstreamUrl: string): Promise<void> {
@@ -35,8 +48,8 @@ function loadSpec(opts: BenchOptions, label: string, url: string): LoadSpec {
 }
 
 async function runScenario(ctx: ScenarioContext, opts: BenchOptions, s: Scenario): Promise<ScenarioResult> {
-  const base = { id: s.id, label: s.label, what: s.what, ...(s.latencyCaveat ? { latencyCaveat: s.latencyCaveat } : {}) };
-  const skip = s.skipReason();
+  const base = { id: s.id, label: s.label, what: s.what, ...(s.junction ? { junction: true } : {}), ...(s.latencyCaveat ? { latencyCaveat: s.latencyCaveat } : {}) };
+  const skip = await s.skipReason(ctx);
   if (skip) {
     process.stdout.write(`- ${s.label}: skipped (${skip})\n`);
     return { ...base, skipped: skip };
@@ -122,38 +135,34 @@ export async function runThroughput(group: ProcessGroup, paths: BenchPaths, opts
       measured.push(await runScenario(ctx, opts, s));
       if (group.interrupted) throw new Error('interrupted');
     }
-    const baseRun = measured.find((s) => s.id === 'http-proxy-3');
-    const base = baseRun?.result?.rps;
-    const baseCpu = baseRun?.cpu?.usPerRequest;
-    const r2 = (x: number) => Math.round(x * 100) / 100;
-    const scenarios = measured.map((s) => ({
-      ...s,
-      ...(s.result && base && s.id !== 'direct' ? { ratioToHttpProxy3: r2(s.result.rps / base) } : {}),
-      ...(s.cpu && baseCpu && s.cpu.usPerRequest > 0 && s.id !== 'direct' ? { cpuRatioToHttpProxy3: r2(baseCpu / s.cpu.usPerRequest) } : {}),
-    }));
-    const junctionRatio = scenarios.find((s) => s.id === 'junction')?.ratioToHttpProxy3;
-    const met = junctionRatio === undefined ? undefined : junctionRatio >= GOAL_RATIO;
-    const wantProfile = selected.some((s) => s.id.startsWith('junction')) && (opts.profile === 'on' || (opts.profile === 'auto' && met === false));
+    const scenarios = withRatios(measured);
+    const goals = judgeGoals(scenarios, JUNCTION_ID);
+    const missed = goals.some((g) => g.met === false);
+    const wantProfile = selected.some((s) => s.id.startsWith('junction')) && (opts.profile === 'on' || (opts.profile === 'auto' && missed));
     const profile = wantProfile ? await profileJunction(ctx, opts).catch((err: unknown) => {
       process.stdout.write(`  profiling failed: ${err instanceof Error ? err.message : String(err)}\n`);
       return undefined;
     }) : undefined;
+    const scaling = scalingOf(scenarios, JUNCTION_ID, WORKERS_ID);
+    const scalingSkipped = scenarios.find((s) => s.id === WORKERS_ID)?.skipped;
     const report: ThroughputReport = {
       machine,
       load: { tool: 'autocannon 8 (library, child process)', connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, path: LOAD_PATH },
       scenarios,
-      goal: { ratio: GOAL_RATIO, ...(junctionRatio === undefined ? {} : { junctionRatio, met }) },
+      goals,
+      ...(scaling ? { scaling } : {}),
+      ...(scalingSkipped ? { scalingSkipped } : {}),
       ...(profile ? { profile } : {}),
     };
     process.stdout.write(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n`);
-    if (junctionRatio !== undefined) {
-      process.stdout.write(`goal: Junction >= ${GOAL_RATIO}x http-proxy-3: ${junctionRatio.toFixed(2)}x, ${met ? 'met' : 'MISSED'}\n`);
-    }
+    for (const line of goalLines(goals)) process.stdout.write(`${line}\n`);
+    if (selected.some((s) => s.id === WORKERS_ID)) process.stdout.write(`${scalingLine(scaling, scalingSkipped)}\n`);
     if (profile) process.stdout.write(`\n${profileText(profile)}\n`);
     const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} npm run bench -- throughput`;
     const j = writeResult(paths, 'throughput.json', report);
-    const md = writeResult(paths, 'throughput.md', throughputMarkdown(report, command));
-    process.stdout.write(`wrote ${j} and ${md}\n`);
+    const svg = writeResult(paths, 'throughput.svg', throughputSvg(report));
+    const md = writeResult(paths, 'throughput.md', throughputMarkdown(report, command, 'throughput.svg'));
+    process.stdout.write(`wrote ${j}, ${md} and ${svg}\n`);
     return report;
   } finally {
     if (etcdStarted) {
