@@ -84,7 +84,7 @@ export async function applyLatency(etcd: BenchEtcd, l: Loaded): Promise<{ applie
   try {
     for (let k = 0; k < APPLY_ITERATIONS; k++) {
       const path = `/added/${k}`;
-      const rev = await etcd.putJson(`${l.prefix}/routes/added-${k}`, { match: { host: 'added.bench.test', path }, backend: 'b1' });
+      const rev = await etcd.putJson(`${l.prefix}/routes/added-${k}`, { match: { host: 'added.bench.test', path }, backend: 'b0' });
       const t0 = performance.now();
       const t1 = await pollUntil(`revision ${rev}`, async () => ((await junctionStatus(admin)).revision >= rev ? performance.now() : undefined), 10_000, 1);
       const t2 = await pollUntil(`${path} served`, async () => ((await proxy.get(path, { host: 'added.bench.test' })).status === 200 ? performance.now() : undefined), 10_000, 0);
