@@ -31,7 +31,8 @@ export interface BuildSnapshotOptions {
  *
  * Cost: one pass over the decoded keys (cheap: no decoding, no validation — ConfigState did that
  * once per changed key), new maps for the snapshot, and new config objects only for what changed:
- * a route whose document is unchanged keeps its RouteConfig (from `activeRoutes`), a backend whose
+ * a route whose document is unchanged keeps its RouteConfig (from `activeRoutes`), a filter its
+ * FilterConfig (from `previous`), a backend whose
  * document and `servers/` keys are unchanged keeps its BackendConfig (from `opts.memo`). Reused
  * objects are already frozen, so freezing the snapshot only walks its new parts.
  */
@@ -69,7 +70,9 @@ export function buildSnapshot(
         const spec = valid.doc as FilterSpec;
         const errors = opts.filters.validate(spec.type, spec.config);
         if (errors.length === 0) {
-          filters.set(ref.id, { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
+          const last = previous?.filters.get(ref.id);
+          const same = opts.memo !== undefined && last?.spec === spec && last.modRevision === valid.modRevision;
+          filters.set(ref.id, same ? last : { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
           break;
         }
         // The module rejects this config (or is not loaded): the last version it accepted keeps serving.
