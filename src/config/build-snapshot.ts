@@ -1,10 +1,11 @@
 import type { FilterCatalog } from '../filters/filter-catalog.js';
 import type { ConfigState, KeyEntry } from './config-state.js';
 import { routeBackendRefs } from './decode/route-rules.js';
-import { BACKEND_DEFAULTS, resolveBreaker, resolveHealthCheck, resolveRetry, resolveTimeouts } from './defaults.js';
+import { backendConfig, serverConfig } from './backend-config.js';
 import { deepFreeze } from './deep-freeze.js';
 import { ConfigIssueCode, type ConfigIssue } from './issues.js';
 import type { BackendSpec, ServerSpec } from './schema/backend.js';
+import type { SnapshotMemo } from './snapshot-memo.js';
 import type { FilterSpec } from './schema/filter.js';
 import type { RouteSpec } from './schema/route.js';
 import type { BackendConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
@@ -14,6 +15,8 @@ export interface BuildSnapshotOptions {
   /** the loaded filter modules: a FilterSpec naming another type, or whose config its module's schema rejects, is not usable */
   readonly filters: FilterCatalog;
   readonly now: () => Date;
+  /** what the previous build derived, reused where its inputs are the same objects; without it everything is derived anew */
+  readonly memo?: SnapshotMemo;
 }
 
 /**
@@ -25,6 +28,13 @@ export interface BuildSnapshotOptions {
  * key) until no route refers to it: deleting a key can never drop a route that was serving.
  *
  * `activeRoutes` carries, across builds, the last version of each route that was active.
+ *
+ * Cost: one pass over the decoded keys (cheap: no decoding, no validation — ConfigState did that
+ * once per changed key), new maps for the snapshot, and new config objects only for what changed:
+ * a route whose document is unchanged keeps its RouteConfig (from `activeRoutes`), a filter its
+ * FilterConfig (from `previous`), a backend whose
+ * document and `servers/` keys are unchanged keeps its BackendConfig (from `opts.memo`). Reused
+ * objects are already frozen, so freezing the snapshot only walks its new parts.
  */
 export function buildSnapshot(
   state: ConfigState,
@@ -52,7 +62,7 @@ export function buildSnapshot(
       case 'server': {
         const spec = valid.doc as ServerSpec;
         const list = serversByBackend.get(ref.backendId) ?? [];
-        list.push(serverConfig(ref.id, spec, entry.key));
+        list.push(opts.memo ? opts.memo.server(spec, () => serverConfig(ref.id, spec, entry.key)) : serverConfig(ref.id, spec, entry.key));
         serversByBackend.set(ref.backendId, list);
         break;
       }
@@ -60,7 +70,9 @@ export function buildSnapshot(
         const spec = valid.doc as FilterSpec;
         const errors = opts.filters.validate(spec.type, spec.config);
         if (errors.length === 0) {
-          filters.set(ref.id, { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
+          const last = previous?.filters.get(ref.id);
+          const same = opts.memo !== undefined && last?.spec === spec && last.modRevision === valid.modRevision;
+          filters.set(ref.id, same ? last : { id: ref.id, key: entry.key, modRevision: valid.modRevision, spec });
           break;
         }
         // The module rejects this config (or is not loaded): the last version it accepted keeps serving.
@@ -88,8 +100,12 @@ export function buildSnapshot(
   for (const entry of backendEntries) {
     if (entry.ref.kind !== 'backend' || !entry.valid) continue;
     const id = entry.ref.id;
-    backends.set(id, backendConfig(id, entry.key, entry.valid.modRevision, entry.valid.doc as BackendSpec, serversByBackend.get(id)));
+    const { doc, modRevision } = entry.valid;
+    const keyed = serversByBackend.get(id);
+    const make = () => backendConfig(id, entry.key, modRevision, doc as BackendSpec, keyed);
+    backends.set(id, opts.memo ? opts.memo.backend(id, doc as BackendSpec, keyed, make) : make());
   }
+  opts.memo?.keepBackends(new Set(backends.keys()));
 
   // Keeps a deleted (or no longer usable) backend or filter serving for the routes still using it.
   const retained = new Set<string>();
@@ -131,7 +147,11 @@ export function buildSnapshot(
     const spec = entry.valid.doc as RouteSpec;
     const missing = resolve(spec, entry.key);
     if (missing.length === 0) {
-      const route: RouteConfig = { id, key: entry.key, modRevision: entry.valid.modRevision, spec, priority: spec.priority ?? 0 };
+      const last = activeRoutes.get(id);
+      const route: RouteConfig =
+        opts.memo && last?.spec === spec && last.modRevision === entry.valid.modRevision
+          ? last
+          : { id, key: entry.key, modRevision: entry.valid.modRevision, spec, priority: spec.priority ?? 0 };
       routes.set(id, route);
       activeRoutes.set(id, route);
       continue;
@@ -160,44 +180,4 @@ export function buildSnapshot(
     filters,
     issues,
   });
-}
-
-function serverConfig(id: string, spec: ServerSpec, source: string): ServerConfig {
-  return {
-    id,
-    url: normalizeOrigin(spec.url),
-    weight: spec.weight ?? BACKEND_DEFAULTS.serverWeight,
-    state: spec.state ?? 'active',
-    source,
-  };
-}
-
-function normalizeOrigin(url: string): string {
-  return new URL(url).origin;
-}
-
-function backendConfig(
-  id: string,
-  key: string,
-  modRevision: number,
-  spec: BackendSpec,
-  keyed: readonly ServerConfig[] | undefined,
-): BackendConfig {
-  const servers = new Map<string, ServerConfig>();
-  for (const s of spec.servers ?? []) servers.set(s.id, serverConfig(s.id, s, 'inline'));
-  for (const s of keyed ?? []) servers.set(s.id, s);
-  return {
-    id,
-    key,
-    modRevision,
-    spec,
-    balancer: spec.balancer ?? 'round-robin',
-    hashKey: spec.hashKey,
-    servers: [...servers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    timeouts: resolveTimeouts(spec),
-    maxConnectionsPerServer: spec.maxConnectionsPerServer ?? BACKEND_DEFAULTS.maxConnectionsPerServer,
-    healthCheck: resolveHealthCheck(spec),
-    breaker: resolveBreaker(spec),
-    retry: resolveRetry(spec),
-  };
 }

@@ -5,6 +5,7 @@ import { ConfigState } from './config-state.js';
 import type { Validators } from './decode/validators.js';
 import { formatIssue, type ConfigIssue } from './issues.js';
 import type { ConfigSnapshot, RouteConfig } from './snapshot.js';
+import { SnapshotMemo } from './snapshot-memo.js';
 import type { ConfigStore, StoreSnapshot, StoreUpdate, WatchHandle } from './store/types.js';
 
 export interface ConfigManagerOptions {
@@ -31,6 +32,7 @@ export class ConfigManager {
   readonly #opts: ConfigManagerOptions;
   readonly #state: ConfigState;
   readonly #activeRoutes = new Map<string, RouteConfig>();
+  readonly #memo = new SnapshotMemo();
   #pending: StoreUpdate[] = [];
   #timer: NodeJS.Timeout | undefined;
   #watch: WatchHandle | undefined;
@@ -113,6 +115,7 @@ export class ConfigManager {
         prefix: this.#opts.store.prefix,
         filters: this.#opts.filters,
         now: this.#opts.now ?? (() => new Date()),
+        memo: this.#memo,
       });
       for (const issue of rejected) logger.warn({ key: issue.key, field: issue.field, code: issue.code }, `config rejected: ${formatIssue(issue)}`);
       this.#opts.onSnapshot(next, rejected, keys === undefined ? undefined : [...new Set(keys)]);

@@ -16,8 +16,13 @@ const NONE: readonly string[] = Object.freeze([]);
  */
 export class CompiledRoute<T> {
   readonly candidate: RouteCandidate<T>;
-  /** position in the precedence order of the whole index: lower wins */
+  /**
+   * position in the precedence order of the whole index: lower wins. Only compared, never
+   * counted: ranks are spaced out so a patched index can slot a route in between two others.
+   */
   readonly rank: number;
+  /** what the route was compiled from (a patched index re-uses it for a route whose match is unchanged) */
+  readonly parsed: ParsedRoute<T>;
   readonly host: HostSpec;
   readonly pathKind: PathKind;
   /** the exact path, the prefix, or the regex source; '' for any path */
@@ -30,6 +35,7 @@ export class CompiledRoute<T> {
   constructor(parsed: ParsedRoute<T>, rank: number) {
     this.candidate = parsed.candidate;
     this.rank = rank;
+    this.parsed = parsed;
     this.host = parsed.host;
     this.pathKind = parsed.path.kind;
     this.pathValue = parsed.path.value;

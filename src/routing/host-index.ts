@@ -1,19 +1,18 @@
 import type { RequestView } from './request-view.js';
-import type { ParsedRoute } from './compiled-route.js';
 import type { HostSpec } from './host-spec.js';
-import { CompiledRoute } from './compiled-route.js';
+import type { CompiledRoute } from './compiled-route.js';
 import { HostKind } from './host-spec.js';
 import { PathBucket } from './path-bucket.js';
 
-/** Wildcard buckets by suffix (`.example.com`, or `.example.com:8080`). */
+/** Wildcard buckets by suffix (`.example.com`, or `.example.com:8080`). Immutable once built. */
 class WildcardMap<T> {
-  readonly buckets = new Map<string, PathBucket<T>>();
+  readonly buckets: ReadonlyMap<string, PathBucket<T>>;
   /** the distinct suffix lengths present, longest first */
-  private lengths: readonly number[] = [];
+  private readonly lengths: readonly number[];
 
-  set(suffix: string, bucket: PathBucket<T>): void {
-    this.buckets.set(suffix, bucket);
-    if (!this.lengths.includes(suffix.length)) this.lengths = [...this.lengths, suffix.length].sort((a, b) => b - a);
+  constructor(buckets: ReadonlyMap<string, PathBucket<T>>) {
+    this.buckets = buckets;
+    this.lengths = [...new Set([...buckets.keys()].map((k) => k.length))].sort((a, b) => b - a);
   }
 
   /**
@@ -34,43 +33,103 @@ class WildcardMap<T> {
   }
 }
 
+/** The routes that share one host spec (same kind, key and port-ness), sorted by rank. */
+export type RouteGroup<T> = readonly CompiledRoute<T>[];
+
+/** Which group a host spec's routes fall in. */
+export function groupKey(host: HostSpec): string {
+  return `${host.kind}${host.hasPort ? 'p' : '-'}${host.key}`;
+}
+
+interface HostMaps<T> {
+  readonly exact: ReadonlyMap<string, PathBucket<T>>;
+  readonly exactPorted: ReadonlyMap<string, PathBucket<T>>;
+  readonly wildcard: ReadonlyMap<string, PathBucket<T>>;
+  readonly wildcardPorted: ReadonlyMap<string, PathBucket<T>>;
+  readonly anyHost: PathBucket<T> | undefined;
+}
+
+/** The map a group's bucket lives in, by its host spec. */
+function slot(host: HostSpec): 'exact' | 'exactPorted' | 'wildcard' | 'wildcardPorted' | 'anyHost' {
+  if (host.kind === HostKind.any) return 'anyHost';
+  if (host.kind === HostKind.wildcard) return host.hasPort ? 'wildcardPorted' : 'wildcard';
+  return host.hasPort ? 'exactPorted' : 'exact';
+}
+
 /**
  * Routes indexed by host: exact hosts (with and without a port), wildcard suffixes (with and
  * without a port) and the any-host bucket. A lookup visits only the buckets the request's Host can
  * match — the exact ones, one per wildcard suffix of the host that exists, and the any-host
  * bucket — skipping any whose best rank cannot beat the route already found; never all routes.
+ * Immutable: `patch` makes a new index sharing every bucket whose group did not change.
  */
 export class HostIndex<T> {
-  private readonly exact = new Map<string, PathBucket<T>>();
-  private readonly exactPorted = new Map<string, PathBucket<T>>();
-  private readonly wildcard = new WildcardMap<T>();
-  private readonly wildcardPorted = new WildcardMap<T>();
+  private readonly exact: ReadonlyMap<string, PathBucket<T>>;
+  private readonly exactPorted: ReadonlyMap<string, PathBucket<T>>;
+  private readonly wildcard: WildcardMap<T>;
+  private readonly wildcardPorted: WildcardMap<T>;
   private readonly anyHost: PathBucket<T> | undefined;
   private readonly hostBuckets: number;
 
-  /**
-   * `ranked` is sorted by precedence (its index is the rank). Routes are compiled bucket by
-   * bucket, so the objects one lookup touches sit next to each other in memory.
-   */
-  constructor(ranked: readonly ParsedRoute<T>[]) {
-    const groups = new Map<string, { host: HostSpec; ranks: number[] }>();
-    for (let rank = 0; rank < ranked.length; rank++) {
-      const host = ranked[rank]!.host;
-      const id = `${host.kind}${host.hasPort ? 'p' : '-'}${host.key}`;
-      const group = groups.get(id);
-      if (group === undefined) groups.set(id, { host, ranks: [rank] });
-      else group.ranks.push(rank);
-    }
-    let anyHost: PathBucket<T> | undefined;
-    for (const { host, ranks } of groups.values()) {
-      const bucket = new PathBucket<T>(ranks.map((rank) => new CompiledRoute(ranked[rank]!, rank)));
-      if (host.kind === HostKind.any) anyHost = bucket;
-      else if (host.kind === HostKind.wildcard) (host.hasPort ? this.wildcardPorted : this.wildcard).set(host.key, bucket);
-      else (host.hasPort ? this.exactPorted : this.exact).set(host.key, bucket);
-    }
-    this.anyHost = anyHost;
-    this.hostBuckets = groups.size - (anyHost === undefined ? 0 : 1);
+  private constructor(maps: HostMaps<T>, previous?: HostIndex<T>) {
+    this.exact = maps.exact;
+    this.exactPorted = maps.exactPorted;
+    this.wildcard = previous !== undefined && previous.wildcard.buckets === maps.wildcard ? previous.wildcard : new WildcardMap(maps.wildcard);
+    this.wildcardPorted =
+      previous !== undefined && previous.wildcardPorted.buckets === maps.wildcardPorted ? previous.wildcardPorted : new WildcardMap(maps.wildcardPorted);
+    this.anyHost = maps.anyHost;
+    this.hostBuckets = this.exact.size + this.exactPorted.size + this.wildcard.buckets.size + this.wildcardPorted.buckets.size;
     Object.freeze(this);
+  }
+
+  /**
+   * Builds the index from groups of routes (each sorted by rank). Groups are compiled by the
+   * caller one after the other, so the objects one lookup touches sit next to each other in memory.
+   */
+  static build<T>(groups: Iterable<RouteGroup<T>>): HostIndex<T> {
+    const maps = { exact: new Map(), exactPorted: new Map(), wildcard: new Map(), wildcardPorted: new Map(), anyHost: undefined } as {
+      exact: Map<string, PathBucket<T>>;
+      exactPorted: Map<string, PathBucket<T>>;
+      wildcard: Map<string, PathBucket<T>>;
+      wildcardPorted: Map<string, PathBucket<T>>;
+      anyHost: PathBucket<T> | undefined;
+    };
+    for (const routes of groups) {
+      const host = routes[0]?.host;
+      if (host === undefined) continue;
+      const where = slot(host);
+      if (where === 'anyHost') maps.anyHost = new PathBucket(routes);
+      else maps[where].set(host.key, new PathBucket(routes));
+    }
+    return new HostIndex(maps);
+  }
+
+  /** A new index with the buckets of `changed` groups (keyed by `groupKey`) rebuilt; an empty group is removed. */
+  patch(changed: ReadonlyMap<string, { readonly host: HostSpec; readonly routes: RouteGroup<T> }>): HostIndex<T> {
+    const maps: { -readonly [K in keyof HostMaps<T>]: HostMaps<T>[K] } = {
+      exact: this.exact,
+      exactPorted: this.exactPorted,
+      wildcard: this.wildcard.buckets,
+      wildcardPorted: this.wildcardPorted.buckets,
+      anyHost: this.anyHost,
+    };
+    const copied = new Set<string>();
+    for (const { host, routes } of changed.values()) {
+      const where = slot(host);
+      const bucket = routes.length === 0 ? undefined : new PathBucket(routes);
+      if (where === 'anyHost') {
+        maps.anyHost = bucket;
+        continue;
+      }
+      if (!copied.has(where)) {
+        maps[where] = new Map(maps[where]);
+        copied.add(where);
+      }
+      const map = maps[where] as Map<string, PathBucket<T>>;
+      if (bucket === undefined) map.delete(host.key);
+      else map.set(host.key, bucket);
+    }
+    return new HostIndex(maps, this);
   }
 
   scan(req: RequestView): CompiledRoute<T> | undefined {

@@ -1,23 +1,19 @@
-import { createBalancer } from '../balancing/create-balancer.js';
-import { GuardRegistry } from '../canary/guard-registry.js';
-import { SingleTarget } from '../canary/single-target.js';
-import { Splitter } from '../canary/splitter.js';
-import type { BackendConfig, ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
-import { HealthRegistry } from '../health/health-registry.js';
-import type { RetryBudgets } from '../proxy/retry-budget.js';
-import { RetryPolicy } from '../proxy/retry-policy.js';
-import { resolveTee, TEE_DEFAULTS } from '../config/defaults.js';
+import type { GuardRegistry } from '../canary/guard-registry.js';
+import { TEE_DEFAULTS } from '../config/defaults.js';
+import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import type { ChainResources } from '../filters/build-chain.js';
+import type { HealthRegistry } from '../health/health-registry.js';
 import type { Metrics } from '../observability/metrics.js';
-import { buildChain, type ChainResources } from '../filters/build-chain.js';
-import type { FilterChain } from '../filters/chain.js';
-import { TeeRegistry } from '../tee/tee-registry.js';
-import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
-import { seriesKey, type RouteSeriesCache } from '../observability/route-series.js';
-import { RouteIndex } from '../routing/route-index.js';
+import type { RouteSeriesCache } from '../observability/route-series.js';
+import type { RetryBudgets } from '../proxy/retry-budget.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
-import { ServerRuntime, type BackendRuntime, type Graph, type RouteRuntime, type RouteTarget } from './graph.js';
+import { RouteIndex } from '../routing/route-index.js';
+import type { TeeRegistry } from '../tee/tee-registry.js';
+import type { ShadowTarget } from '../tee/tee-runtime.js';
+import { buildBackend, type BackendPart } from './build-backend.js';
+import { buildRoute, chainInputs, type RoutePart } from './build-route.js';
+import type { BackendRuntime, Graph, RouteRuntime } from './graph.js';
 import type { ResourceRegistry } from './resource-registry.js';
-import { upstreamKey } from './upstream.js';
 
 /** The long-lived things a graph build draws on (they outlive any one graph). */
 export interface GraphResources {
@@ -49,153 +45,127 @@ export interface BuiltGraph {
   /** server health states and retry budgets the graph uses */
   readonly healthKeys: ReadonlySet<string>;
   readonly backendIds: ReadonlySet<string>;
-}
-
-/** Builds the runtime graph for a snapshot, reusing long-lived resources. */
-export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources): BuiltGraph {
-  const upstreamKeys = new Set<string>();
-  const seriesKeys = new Set<string>();
-  const guardKeys = new Set<string>();
-  const shadowKeys = new Set<string>();
-  const teeKeys = new Set<string>();
-  const filterKeys = new Set<string>();
-  const healthKeys = new Set<string>();
-  const backends = new Map<string, BackendRuntime>();
-  for (const config of snapshot.backends.values()) {
-    backends.set(config.id, buildBackend(config, res.registry, upstreamKeys, res, healthKeys));
-  }
-  // A shadow pool gets at least as many connections as its tees allow copies in flight, so copies
-  // never queue inside Junction (the shadow's latency is the shadow's, not Junction's queue).
-  const shadowCaps = new Map<string, number>();
-  for (const r of snapshot.routes.values()) {
-    for (const t of r.spec.tee ?? []) shadowCaps.set(t.backend, Math.max(shadowCaps.get(t.backend) ?? 0, t.maxInFlight ?? TEE_DEFAULTS.maxInFlight));
-  }
-  const shadows = new Map<string, ShadowTarget>();
-  const shadowOf = (id: string): ShadowTarget | undefined => {
-    const base = snapshot.backends.get(id);
-    if (!base) return undefined;
-    const config = { ...base, maxConnectionsPerServer: Math.max(base.maxConnectionsPerServer, shadowCaps.get(id) ?? 0) };
-    let t = shadows.get(id);
-    if (!t) {
-      const b = buildBackend(config, res.shadowRegistry, shadowKeys, res, undefined);
-      t = { id, servers: b.servers, balancer: b.balancer };
-      shadows.set(id, t);
-    }
-    return t;
-  };
-
-  const routes = new Map<string, RouteRuntime>();
-  const candidates: RouteCandidate<RouteRuntime>[] = [];
-  for (const config of snapshot.routes.values()) {
-    const extras = {
-      ...buildTees(config, shadowOf, res.tees, teeKeys),
-      chain: buildChain(config, snapshot, res.chains, filterKeys),
-    };
-    const route = buildRoute(config, backends, res, seriesKeys, guardKeys, extras);
-    if (!route) continue;
-    routes.set(config.id, route);
-    candidates.push({ id: config.id, match: config.spec.match ?? {}, priority: config.priority, value: route });
-  }
-  const router = RouteIndex.build(candidates);
-  const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
-  return { graph, upstreamKeys, seriesKeys, guardKeys, shadowKeys, teeKeys, filterKeys, healthKeys, backendIds: new Set(backends.keys()) };
-}
-
-function buildTees(
-  config: RouteConfig,
-  shadowOf: (id: string) => ShadowTarget | undefined,
-  tees: TeeRegistry,
-  teeKeys: Set<string>,
-): { tees: TeeRuntime[]; compareHeaders: string[] | undefined } {
-  const out: TeeRuntime[] = [];
-  let compareHeaders: string[] | undefined;
-  (config.spec.tee ?? []).forEach((spec, index) => {
-    const shadow = shadowOf(spec.backend);
-    if (!shadow) return;
-    const resolved = resolveTee(spec);
-    teeKeys.add(TeeRegistry.key(config.id, config.modRevision, index, spec.backend));
-    out.push(new TeeRuntime(tees.acquire(config.id, config.modRevision, index, spec.backend, resolved), shadow));
-    if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
-  });
-  return { tees: out, compareHeaders };
-}
-
-function buildRoute(
-  config: RouteConfig,
-  backends: ReadonlyMap<string, BackendRuntime>,
-  res: GraphResources,
-  seriesKeys: Set<string>,
-  guardKeys: Set<string>,
-  shadow: { tees: TeeRuntime[]; compareHeaders: string[] | undefined; chain: FilterChain | undefined },
-): RouteRuntime | undefined {
-  const { spec } = config;
-  const targets = new Map<string, RouteTarget>();
-  const target = (backendId: string): RouteTarget | undefined => {
-    const backend = backends.get(backendId);
-    if (!backend) return undefined;
-    let guard;
-    if (spec.guard && spec.split) {
-      guard = res.guards.acquire(config.id, config.modRevision, backendId, spec.guard);
-      guardKeys.add(GuardRegistry.key(config.id, config.modRevision, backendId));
-    }
-    seriesKeys.add(seriesKey(config.id, backendId));
-    const t: RouteTarget = { backend, series: res.series.get(config.id, backendId), guard };
-    targets.set(backendId, t);
-    return t;
-  };
-
-  if (spec.split) {
-    const arms = [];
-    for (const entry of spec.split) {
-      const t = target(entry.backend);
-      if (!t) return undefined; // resolution guarantees presence; never route half a split
-      arms.push({ target: t, weight: entry.weight });
-    }
-    const chooser = new Splitter({
-      routeId: config.id,
-      arms,
-      sticky: spec.sticky,
-      force: spec.force,
-      forceIgnored: res.metrics.canaryForceIgnored.labels(config.id),
-    });
-    return { id: config.id, config, chooser, targets, ...shadow };
-  }
-  const only = spec.backend === undefined ? undefined : target(spec.backend);
-  if (!only) return undefined;
-  return { id: config.id, config, chooser: new SingleTarget(only), targets, ...shadow };
+  /** what the next build may reuse: each backend's and each route's runtime with what it was built from */
+  readonly backendParts: ReadonlyMap<string, BackendPart>;
+  readonly routeParts: ReadonlyMap<string, RoutePart>;
+  /** how many backend and route runtimes this build made (the rest were reused) */
+  readonly rebuilt: { readonly backends: number; readonly routes: number };
 }
 
 /**
- * A backend's runtime. `healthKeys` is undefined for the shadow side of a tee: shadow servers have
- * no health state (the tee has its own breaker), and their traffic never counts in the primary's.
+ * Builds the runtime graph for a snapshot, reusing long-lived resources — and, given the previous
+ * build, its runtimes whose inputs are the same objects: a backend whose BackendConfig is
+ * unchanged keeps its BackendRuntime (servers, balancer state, retry policy), a route whose
+ * RouteConfig, target backends and filter chain inputs are unchanged keeps its RouteRuntime, and
+ * the route index is rebuilt only when a route runtime changed. Without `previous` everything is
+ * built anew (the first load, and the reference the incremental path is tested against).
  */
-function buildBackend(
-  config: BackendConfig,
-  registry: ResourceRegistry,
-  keys: Set<string>,
-  res: GraphResources,
-  healthKeys: Set<string> | undefined,
-): BackendRuntime {
-  const servers: ServerRuntime[] = [];
-  for (const s of config.servers) {
-    if (s.state === 'disabled') continue;
-    const opts = { origin: s.url, connections: config.maxConnectionsPerServer, connectTimeoutMs: config.timeouts.connectMs };
-    // A draining server keeps its pool (its in-flight requests finish, and it can come back warm)
-    // but takes no new requests: only active servers go to the balancer.
-    keys.add(upstreamKey(opts));
-    const upstream = registry.acquire(opts);
-    if (s.state !== 'active') continue;
-    const health = healthKeys === undefined ? undefined : res.health.acquire(config, s, upstream);
-    healthKeys?.add(HealthRegistry.key(config.id, s.id, s.url));
-    servers.push(new ServerRuntime(s, upstream, health));
+export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources, previous?: BuiltGraph): BuiltGraph {
+  const upstreamKeys = new Set<string>();
+  const healthKeys = new Set<string>();
+  const backends = new Map<string, BackendRuntime>();
+  const backendParts = new Map<string, BackendPart>();
+  let rebuiltBackends = 0;
+  for (const config of snapshot.backends.values()) {
+    let part = previous?.backendParts.get(config.id);
+    if (part === undefined || part.runtime.config !== config) {
+      part = buildBackend(config, res.registry, res, true);
+      rebuiltBackends++;
+    }
+    backendParts.set(config.id, part);
+    backends.set(config.id, part.runtime);
+    for (const k of part.upstreamKeys) upstreamKeys.add(k);
+    for (const k of part.healthKeys) healthKeys.add(k);
   }
+
+  const shadowKeys = new Set<string>();
+  const shadowOf = shadowTargets(snapshot, res, shadowKeys);
+  const seriesKeys = new Set<string>();
+  const guardKeys = new Set<string>();
+  const teeKeys = new Set<string>();
+  const filterKeys = new Set<string>();
+  const routes = new Map<string, RouteRuntime>();
+  const routeParts = new Map<string, RoutePart>();
+  const upserted: RouteRuntime[] = [];
+  for (const config of snapshot.routes.values()) {
+    let part = previous?.routeParts.get(config.id);
+    if (part === undefined || !reusable(part, config, snapshot, backends, res)) {
+      part = buildRoute(config, snapshot, backends, shadowOf, res);
+      if (part.runtime !== undefined) upserted.push(part.runtime);
+    }
+    routeParts.set(config.id, part);
+    for (const k of part.seriesKeys) seriesKeys.add(k);
+    for (const k of part.guardKeys) guardKeys.add(k);
+    for (const k of part.teeKeys) teeKeys.add(k);
+    for (const k of part.filterKeys) filterKeys.add(k);
+    if (part.runtime !== undefined) routes.set(config.id, part.runtime);
+  }
+  const router = previous === undefined ? RouteIndex.build([...routes.values()].map(candidate)) : patchRouter(previous.graph, routes, upserted);
+  const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
   return {
-    id: config.id,
-    config,
-    servers,
-    balancer: createBalancer(config.balancer, servers, config.hashKey === undefined ? {} : { hashKey: config.hashKey }),
-    headersTimeoutMs: config.timeouts.headersMs,
-    bodyTimeoutMs: config.timeouts.idleMs,
-    retry: new RetryPolicy(config.retry, res.retryBudgets.acquire(config.id, config.retry.budgetPercent)),
+    graph,
+    upstreamKeys,
+    seriesKeys,
+    guardKeys,
+    shadowKeys,
+    teeKeys,
+    filterKeys,
+    healthKeys,
+    backendIds: new Set(backends.keys()),
+    backendParts,
+    routeParts,
+    rebuilt: { backends: rebuiltBackends, routes: upserted.length },
+  };
+}
+
+/** Shared by every route without a match, so an unchanged match is always the same object. */
+const ANY_MATCH = Object.freeze({});
+
+function candidate(route: RouteRuntime): RouteCandidate<RouteRuntime> {
+  return { id: route.id, match: route.config.spec.match ?? ANY_MATCH, priority: route.config.priority, value: route };
+}
+
+/** The previous index with the routes that are gone taken out and the rebuilt ones put in (the same index when none). */
+function patchRouter(previous: Graph, routes: ReadonlyMap<string, RouteRuntime>, upserted: readonly RouteRuntime[]): RouteIndex<RouteRuntime> {
+  const removed: string[] = [];
+  for (const id of previous.routes.keys()) if (!routes.has(id)) removed.push(id);
+  if (removed.length === 0 && upserted.length === 0) return previous.router;
+  return previous.router.update(removed, upserted.map(candidate));
+}
+
+/** Whether the previous build's part for this route is exactly what building it now would give. */
+function reusable(part: RoutePart, config: RouteConfig, snapshot: ConfigSnapshot, backends: ReadonlyMap<string, BackendRuntime>, res: GraphResources): boolean {
+  if (!part.reusable || part.config !== config) return false;
+  for (const b of part.backends) if (backends.get(b.id) !== b) return false;
+  if (part.chainInputs.length === 0) return true;
+  const now = chainInputs(config, snapshot, res);
+  return now.every((x, i) => x === part.chainInputs[i]);
+}
+
+/**
+ * The shadow side of tees, built on demand per snapshot (tees are few). A shadow pool gets at
+ * least as many connections as its tees allow copies in flight, so copies never queue inside
+ * Junction (the shadow's latency is the shadow's, not Junction's queue).
+ */
+function shadowTargets(snapshot: ConfigSnapshot, res: GraphResources, shadowKeys: Set<string>): (id: string) => ShadowTarget | undefined {
+  const caps = new Map<string, number>();
+  for (const r of snapshot.routes.values()) {
+    const tees = r.spec.tee;
+    if (tees === undefined) continue;
+    for (const t of tees) caps.set(t.backend, Math.max(caps.get(t.backend) ?? 0, t.maxInFlight ?? TEE_DEFAULTS.maxInFlight));
+  }
+  const shadows = new Map<string, ShadowTarget>();
+  return (id) => {
+    const base = snapshot.backends.get(id);
+    if (!base) return undefined;
+    let t = shadows.get(id);
+    if (!t) {
+      const config = { ...base, maxConnectionsPerServer: Math.max(base.maxConnectionsPerServer, caps.get(id) ?? 0) };
+      const b = buildBackend(config, res.shadowRegistry, res, false);
+      for (const k of b.upstreamKeys) shadowKeys.add(k);
+      t = { id, servers: b.runtime.servers, balancer: b.runtime.balancer };
+      shadows.set(id, t);
+    }
+    return t;
   };
 }

@@ -9,7 +9,7 @@ import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RouteSeriesCache } from '../observability/route-series.js';
-import { buildGraph } from './build-graph.js';
+import { buildGraph, type BuiltGraph } from './build-graph.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import type { Switcher } from './switcher.js';
 
@@ -19,6 +19,9 @@ import type { Switcher } from './switcher.js';
  * serving (the exception propagates so the config manager keeps its previous snapshot too).
  */
 export class GraphApplier {
+  /** the last graph swapped in, whose unchanged parts the next build reuses */
+  #last: BuiltGraph | undefined;
+
   constructor(
     private readonly deps: {
       readonly switcher: Switcher;
@@ -41,8 +44,9 @@ export class GraphApplier {
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys?: readonly string[]): void {
     const { switcher, registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics });
+    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics }, this.#last);
     switcher.swap(built.graph);
+    this.#last = built;
     registry.retain(built.upstreamKeys);
     shadowRegistry.retain(built.shadowKeys);
     series.retain(built.seriesKeys);
@@ -60,6 +64,7 @@ export class GraphApplier {
         routes: built.graph.routes.size,
         backends: built.graph.backends.size,
         issues: snapshot.issues.length,
+        rebuilt: built.rebuilt,
         ms: Math.round((performance.now() - started) * 100) / 100,
       },
       'configuration applied',

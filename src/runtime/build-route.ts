@@ -1,0 +1,126 @@
+import { GuardRegistry } from '../canary/guard-registry.js';
+import { SingleTarget } from '../canary/single-target.js';
+import { Splitter } from '../canary/splitter.js';
+import { resolveTee } from '../config/defaults.js';
+import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import { buildChain } from '../filters/build-chain.js';
+import { seriesKey } from '../observability/route-series.js';
+import { TeeRegistry } from '../tee/tee-registry.js';
+import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
+import type { GraphResources } from './build-graph.js';
+import type { BackendRuntime, RouteRuntime, RouteTarget } from './graph.js';
+
+/** A route's runtime, what it was built from, and the long-lived things it holds. */
+export interface RoutePart {
+  readonly config: RouteConfig;
+  /** undefined when a backend it names is missing (resolution makes that impossible; never route half a split) */
+  readonly runtime: RouteRuntime | undefined;
+  /** the backend runtimes its targets point at */
+  readonly backends: readonly BackendRuntime[];
+  /** the filter configs and modules its chain was made of, in order (see `chainInputs`) */
+  readonly chainInputs: readonly unknown[];
+  /**
+   * false when a later graph must rebuild it even if nothing above changed: it has tees (their
+   * shadow targets depend on every route's tees) or a filter whose create() failed (retried on
+   * every build, as a full rebuild does)
+   */
+  readonly reusable: boolean;
+  readonly seriesKeys: readonly string[];
+  readonly guardKeys: readonly string[];
+  readonly teeKeys: readonly string[];
+  readonly filterKeys: readonly string[];
+}
+
+/** What a route's filter chain is made of: each filter's config and the module of its type. */
+export function chainInputs(config: RouteConfig, snapshot: ConfigSnapshot, res: GraphResources): unknown[] {
+  const out: unknown[] = [];
+  for (const id of config.spec.filters ?? []) {
+    const filter = snapshot.filters.get(id);
+    out.push(filter, filter === undefined ? undefined : res.chains.modules.get(filter.spec.type));
+  }
+  return out;
+}
+
+export function buildRoute(
+  config: RouteConfig,
+  snapshot: ConfigSnapshot,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  shadowOf: (id: string) => ShadowTarget | undefined,
+  res: GraphResources,
+): RoutePart {
+  const { spec } = config;
+  const seriesKeys: string[] = [];
+  const guardKeys: string[] = [];
+  const filterKeySet = new Set<string>();
+  const { tees, compareHeaders, teeKeys } = buildTees(config, shadowOf, res);
+  const chain = buildChain(config, snapshot, res.chains, filterKeySet);
+  const inputs = chainInputs(config, snapshot, res);
+  const used: BackendRuntime[] = [];
+  const targets = new Map<string, RouteTarget>();
+  const target = (backendId: string): RouteTarget | undefined => {
+    const backend = backends.get(backendId);
+    if (!backend) return undefined;
+    used.push(backend);
+    let guard;
+    if (spec.guard && spec.split) {
+      guard = res.guards.acquire(config.id, config.modRevision, backendId, spec.guard);
+      guardKeys.push(GuardRegistry.key(config.id, config.modRevision, backendId));
+    }
+    seriesKeys.push(seriesKey(config.id, backendId));
+    const t: RouteTarget = { backend, series: res.series.get(config.id, backendId), guard };
+    targets.set(backendId, t);
+    return t;
+  };
+  const filterCount = (spec.filters ?? []).length;
+  const part = (runtime: RouteRuntime | undefined): RoutePart => ({
+    config,
+    runtime,
+    backends: used,
+    chainInputs: inputs,
+    reusable: runtime !== undefined && tees.length === 0 && (spec.tee ?? []).length === 0 && filterKeySet.size === filterCount,
+    seriesKeys,
+    guardKeys,
+    teeKeys,
+    filterKeys: [...filterKeySet],
+  });
+  const extras = { tees, compareHeaders, chain };
+
+  if (spec.split) {
+    const arms = [];
+    for (const entry of spec.split) {
+      const t = target(entry.backend);
+      if (!t) return part(undefined);
+      arms.push({ target: t, weight: entry.weight });
+    }
+    const chooser = new Splitter({
+      routeId: config.id,
+      arms,
+      sticky: spec.sticky,
+      force: spec.force,
+      forceIgnored: res.metrics.canaryForceIgnored.labels(config.id),
+    });
+    return part({ id: config.id, config, chooser, targets, ...extras });
+  }
+  const only = spec.backend === undefined ? undefined : target(spec.backend);
+  if (!only) return part(undefined);
+  return part({ id: config.id, config, chooser: new SingleTarget(only), targets, ...extras });
+}
+
+function buildTees(
+  config: RouteConfig,
+  shadowOf: (id: string) => ShadowTarget | undefined,
+  res: GraphResources,
+): { tees: TeeRuntime[]; compareHeaders: string[] | undefined; teeKeys: string[] } {
+  const tees: TeeRuntime[] = [];
+  const teeKeys: string[] = [];
+  let compareHeaders: string[] | undefined;
+  (config.spec.tee ?? []).forEach((spec, index) => {
+    const shadow = shadowOf(spec.backend);
+    if (!shadow) return;
+    const resolved = resolveTee(spec);
+    teeKeys.push(TeeRegistry.key(config.id, config.modRevision, index, spec.backend));
+    tees.push(new TeeRuntime(res.tees.acquire(config.id, config.modRevision, index, spec.backend, resolved), shadow));
+    if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
+  });
+  return { tees, compareHeaders, teeKeys };
+}
