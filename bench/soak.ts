@@ -318,7 +318,7 @@ export async function runSoak(group: ProcessGroup, paths: BenchPaths, opts: Benc
       load: loadResult.counts,
       targetRequests: rps * (seconds + LOAD_TAIL_S),
       changesWritten: c.written,
-      changeErrors: c.errors + c.late,
+      changeErrors: c.errors,
       lastWrittenRevision: c.lastRevision,
       finalAppliedRevision,
       tee,

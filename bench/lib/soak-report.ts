@@ -15,7 +15,7 @@ export interface SoakSettings {
   /** the sample at this second is the baseline of the fd and RSS bounds */
   readonly baselineS: number;
   readonly changeEveryMs: number;
-  /** a throwaway route is added, then deleted, every this many changes */
+  /** every this many seconds a throwaway route is added, or the previous one deleted */
   readonly throwawayEvery: number;
   readonly teeSpec: unknown;
   readonly deadShadow: string;
@@ -106,7 +106,7 @@ export function soakMarkdown(r: SoakReport): string {
       r.machine,
       `Load: autocannon at a fixed ${int(s.rps)} req/s (\`overallRate\`), ${s.connections} connections, GET ${s.path}, for ${s.seconds} s (+${s.loadTailS} s so the last sample is taken under load). ` +
         `Junction (access log on, to a file) routes it with a canary split whose weight changes every ${s.changeEveryMs / 1000} s through etcd, and tees 100% of it to a dead shadow (${s.deadShadow}, nothing listens); ` +
-        `every ${s.throwawayEvery} changes a throwaway route is added, then deleted. Samples every ${s.sampleEveryS} s; the baseline is the sample at ${s.baselineS} s.`,
+        `every ${s.throwawayEvery}th second a throwaway route (a new id each time) is added, or the one added before deleted. Samples every ${s.sampleEveryS} s; the baseline is the sample at ${s.baselineS} s.`,
       `Result: **${r.pass ? 'PASS' : 'FAIL'}**.`,
     ),
     '## Bounds',
@@ -120,7 +120,7 @@ export function soakMarkdown(r: SoakReport): string {
     '## Totals',
     '',
     `- responses ${int(r.load.responses)}, socket errors ${int(r.load.errors)}, timeouts ${int(r.load.timeouts)}, non-2xx ${int(r.load.non2xx)}` +
-      (r.autocannon ? ` (autocannon: ${int(r.autocannon.total)} requests, p50 ${r.autocannon.latencyP50} ms, p99 ${r.autocannon.latencyP99} ms, max ${r.autocannon.latencyMax} ms)` : ''),
+      (r.autocannon ? ` (autocannon, 1 ms steps: ${int(r.autocannon.total)} requests, p50 ${r.autocannon.latencyP50} ms, p99 ${r.autocannon.latencyP99} ms, max ${r.autocannon.latencyMax} ms)` : ''),
     `- configuration changes: ${int(r.changes.written)} written (${int(r.changes.weightChanges)} split-weight flips, ${int(r.changes.routesAdded)} routes added, ${int(r.changes.routesDeleted)} deleted), ` +
       `${r.changes.errors} failed, ${r.changes.late} late; etcd revisions ${r.changes.firstRevision} -> ${r.changes.lastWrittenRevision} (the others are Junction's own status key), applied at the end ${r.changes.finalAppliedRevision ?? '-'}`,
     `- tee copies to the dead shadow (junction_tee_requests_total): ${teeLine}${r.routeRequests === undefined ? '' : `; requests on the route: ${int(r.routeRequests)}`}`,
