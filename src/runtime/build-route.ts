@@ -118,8 +118,9 @@ function buildTees(
     const shadow = shadowOf(spec.backend);
     if (!shadow) return;
     const resolved = resolveTee(spec);
-    teeKeys.push(TeeRegistry.key(config.id, config.modRevision, index, spec.backend));
-    tees.push(new TeeRuntime(res.tees.acquire(config.id, config.modRevision, index, spec.backend, resolved), shadow));
+    const key = TeeRegistry.key(config.id, index, resolved);
+    teeKeys.push(key);
+    tees.push(new TeeRuntime(res.tees.acquire(key, config.id, resolved), shadow));
     if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
   });
   return { tees, compareHeaders, teeKeys };

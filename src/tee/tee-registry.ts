@@ -4,24 +4,24 @@ import { TEE_OUTCOMES } from './outcomes.js';
 import { TeeState } from './tee-state.js';
 
 /**
- * TeeStates outlive configuration swaps, keyed by route id, route revision, position in the
- * route's `tee` list and shadow backend: a new version of the route starts fresh counts (and a
- * fresh breaker), while unrelated changes keep in-flight counts and the fidelity report going.
+ * TeeStates outlive configuration swaps, keyed by route id, position in the route's `tee` list,
+ * shadow backend and the tee's own settings: changing the tee (percent, caps, timeout, ...) starts
+ * fresh counts and a fresh shadow breaker, while every other change — a canary weight, a match
+ * rule, another route — keeps in-flight counts, the breaker and the fidelity report going.
  */
 export class TeeRegistry {
   readonly #states = new Map<string, TeeState>();
 
   constructor(private readonly deps: { metrics: Metrics; now?: () => number }) {}
 
-  static key(route: string, routeRevision: number, index: number, backend: string): string {
-    return `${route}\u0000${routeRevision}\u0000${index}\u0000${backend}`;
+  static key(route: string, index: number, spec: ResolvedTee): string {
+    return `${route}\u0000${index}\u0000${spec.backend}\u0000${JSON.stringify(spec)}`;
   }
 
-  acquire(route: string, routeRevision: number, index: number, backend: string, spec: ResolvedTee): TeeState {
-    const key = TeeRegistry.key(route, routeRevision, index, backend);
+  acquire(key: string, route: string, spec: ResolvedTee): TeeState {
     let state = this.#states.get(key);
     if (state === undefined) {
-      state = new TeeState(route, backend, spec, this.deps.metrics, this.deps.now ?? Date.now);
+      state = new TeeState(route, spec.backend, spec, this.deps.metrics, this.deps.now ?? Date.now);
       this.#states.set(key, state);
     }
     return state;

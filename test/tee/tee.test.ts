@@ -212,3 +212,26 @@ test('compare mode counts matches and a deliberate mismatch, with samples in the
     shadowStatus = 200;
   }
 });
+
+test('a route change that leaves its tee alone keeps the tee counts and its open breaker; changing the tee starts afresh', async () => {
+  const tee = { backend: 'dead', timeoutMs: 1234 };
+  await route([tee]);
+  for (let i = 0; i < 40; i++) assert.equal((await get(`${j.url}/keep`)).status, 200);
+  const before = await waitFor('failures counted', async () => {
+    const r = await teeReport('dead');
+    return r.failed + r.dropped.breaker === 40 && r.breakerOpen ? r : undefined;
+  });
+  // same tee, different route document (a match change)
+  await j.applied(await j.put('routes/r', { match: { pathPrefix: '/', methods: ['GET', 'HEAD', 'POST'] }, backend: 'primary', tee: [tee] }));
+  const kept = await teeReport('dead');
+  assert.equal(kept.failed, before.failed);
+  assert.equal(kept.dropped.breaker, before.dropped.breaker);
+  assert.equal(kept.breakerOpen, true, 'the shadow breaker stays open across the change');
+  assert.equal((await get(`${j.url}/keep`)).status, 200);
+  assert.equal((await teeReport('dead')).dropped.breaker, before.dropped.breaker + 1, 'the next copy is dropped by the same breaker');
+  // the tee itself changes: fresh counts and a closed breaker
+  await route([{ ...tee, timeoutMs: 1235 }]);
+  const fresh = await teeReport('dead');
+  assert.equal(fresh.failed + fresh.dropped.breaker, 0);
+  assert.equal(fresh.breakerOpen, false);
+});
