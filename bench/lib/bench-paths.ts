@@ -16,7 +16,8 @@ export function benchPaths(): BenchPaths {
   const repo = join(distBench, '..', '..');
   return {
     repo,
-    junctionBin: join(repo, 'bin', 'junction.js'),
+    // BENCH_JUNCTION_BIN: another build's bin/junction.js, to compare two versions on one machine
+    junctionBin: process.env.BENCH_JUNCTION_BIN ?? join(repo, 'bin', 'junction.js'),
     results: join(repo, 'bench', 'results'),
     script: (rel) => join(distBench, rel),
   };

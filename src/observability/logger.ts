@@ -1,4 +1,5 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { LineBatcher } from './line-batcher.js';
 
 export type { Logger };
 
@@ -6,10 +7,10 @@ export interface LoggerOptions {
   readonly level?: LevelWithSilent;
   /** file descriptor (1 = stdout) or a path; default stdout */
   readonly destination?: number | string;
-  /** synchronous writes (tests); default asynchronous, flushed at least once a second and on exit */
+  /** synchronous writes (tests); default asynchronous: lines leave once per event-loop turn, and on flush */
   readonly sync?: boolean;
   /**
-   * largest single write, bytes (default SonicBoom's 16 KiB). Worker processes sharing one stdout
+   * largest single write, bytes (default 16 KiB). Worker processes sharing one stdout
    * pipe use 4096 (PIPE_BUF): a write of whole lines up to that size is atomic, so lines of two
    * workers never interleave.
    */
@@ -26,15 +27,15 @@ export interface ProcessLog {
 }
 
 /**
- * The process logger: JSON lines (pino) into one buffered, asynchronous destination (SonicBoom),
- * so logging never blocks traffic. Buffered lines are written when 8 KiB gather, at least once a
- * second, and on flush.
+ * The process logger: JSON lines (pino) and the access log, batched by {@link LineBatcher} into one
+ * asynchronous destination (SonicBoom, which retries short and EAGAIN writes), so logging never
+ * blocks traffic and lines never interleave.
  */
 export function createLogger(opts: LoggerOptions = {}): ProcessLog {
   const sync = opts.sync ?? false;
-  // SonicBoom requires minLength < maxWrite
-  const minLength = sync ? 0 : opts.maxWrite ? Math.floor(opts.maxWrite / 2) : 8_192;
-  const destination = pino.destination({ dest: opts.destination ?? 1, sync, minLength, ...(opts.maxWrite ? { maxWrite: opts.maxWrite } : {}) });
+  const maxWrite = opts.maxWrite ?? 16_384;
+  const destination = pino.destination({ dest: opts.destination ?? 1, sync, minLength: 0, maxWrite });
+  const sink = sync ? destination : new LineBatcher(destination, maxWrite, 100);
   const logger = pino(
     {
       level: opts.level ?? 'info',
@@ -42,22 +43,19 @@ export function createLogger(opts: LoggerOptions = {}): ProcessLog {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    sink as unknown as DestinationStream,
   );
-  const timer = sync ? undefined : setInterval(() => destination.flush(), 1000);
-  timer?.unref();
   return {
     logger,
-    sink: destination,
+    sink,
     flush: () => {
+      if (sink instanceof LineBatcher) sink.flush();
       try {
         destination.flushSync();
       } catch {
         // nothing buffered, or the fd is gone
       }
     },
-    close: () => {
-      if (timer) clearInterval(timer);
-    },
+    close: () => undefined,
   };
 }
