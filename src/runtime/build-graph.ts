@@ -13,6 +13,7 @@ import type { ShadowTarget } from '../tee/tee-runtime.js';
 import { buildBackend, type BackendPart } from './build-backend.js';
 import { buildRoute, chainInputs, type RoutePart } from './build-route.js';
 import type { BackendRuntime, Graph, RouteRuntime } from './graph.js';
+import { KeyCounts } from './key-counts.js';
 import type { ResourceRegistry } from './resource-registry.js';
 
 /** The long-lived things a graph build draws on (they outlive any one graph). */
@@ -29,22 +30,36 @@ export interface GraphResources {
   readonly metrics: Metrics;
 }
 
+/** Keys nothing holds any more after a build: the only ones a registry needs to release. */
+export interface ReleasedKeys {
+  readonly upstream: readonly string[];
+  readonly health: readonly string[];
+  readonly series: readonly string[];
+  readonly guard: readonly string[];
+  readonly tee: readonly string[];
+  readonly filter: readonly string[];
+  readonly backends: readonly string[];
+}
+
 export interface BuiltGraph {
   readonly graph: Graph;
-  /** keys of the upstreams the graph uses (everything else may be closed after the swap) */
-  readonly upstreamKeys: ReadonlySet<string>;
-  /** metric series the graph uses */
-  readonly seriesKeys: ReadonlySet<string>;
-  /** canary guards the graph uses */
-  readonly guardKeys: ReadonlySet<string>;
-  /** shadow upstreams and tee states the graph uses */
+  /**
+   * Keys of the long-lived resources the graph holds, counted per part. A build from a previous
+   * one adjusts that one's counts in place (after everything that can throw), so only the latest
+   * BuiltGraph's counts are current.
+   */
+  readonly upstreamKeys: KeyCounts;
+  readonly seriesKeys: KeyCounts;
+  readonly guardKeys: KeyCounts;
+  readonly teeKeys: KeyCounts;
+  readonly filterKeys: KeyCounts;
+  readonly healthKeys: KeyCounts;
+  /** shadow upstreams the graph uses (tees are few: gathered anew each build) */
   readonly shadowKeys: ReadonlySet<string>;
-  readonly teeKeys: ReadonlySet<string>;
-  /** filter instances the graph uses */
-  readonly filterKeys: ReadonlySet<string>;
-  /** server health states and retry budgets the graph uses */
-  readonly healthKeys: ReadonlySet<string>;
   readonly backendIds: ReadonlySet<string>;
+  /** built without a previous graph: every registry should be swept against the counts */
+  readonly full: boolean;
+  readonly released: ReleasedKeys;
   /** what the next build may reuse: each backend's and each route's runtime with what it was built from */
   readonly backendParts: ReadonlyMap<string, BackendPart>;
   readonly routeParts: ReadonlyMap<string, RoutePart>;
@@ -61,60 +76,100 @@ export interface BuiltGraph {
  * built anew (the first load, and the reference the incremental path is tested against).
  */
 export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources, previous?: BuiltGraph): BuiltGraph {
-  const upstreamKeys = new Set<string>();
-  const healthKeys = new Set<string>();
   const backends = new Map<string, BackendRuntime>();
   const backendParts = new Map<string, BackendPart>();
-  let rebuiltBackends = 0;
+  const addedBackends: BackendPart[] = [];
+  const removedBackends: BackendPart[] = [];
   for (const config of snapshot.backends.values()) {
-    let part = previous?.backendParts.get(config.id);
+    const old = previous?.backendParts.get(config.id);
+    let part = old;
     if (part === undefined || part.runtime.config !== config) {
       part = buildBackend(config, res.registry, res, true);
-      rebuiltBackends++;
+      addedBackends.push(part);
+      if (old !== undefined) removedBackends.push(old);
     }
     backendParts.set(config.id, part);
     backends.set(config.id, part.runtime);
-    for (const k of part.upstreamKeys) upstreamKeys.add(k);
-    for (const k of part.healthKeys) healthKeys.add(k);
+  }
+  const goneBackends: string[] = [];
+  if (previous !== undefined) {
+    for (const [id, old] of previous.backendParts) {
+      if (backendParts.has(id)) continue;
+      removedBackends.push(old);
+      goneBackends.push(id);
+    }
   }
 
   const shadowKeys = new Set<string>();
   const shadowOf = shadowTargets(snapshot, res, shadowKeys);
-  const seriesKeys = new Set<string>();
-  const guardKeys = new Set<string>();
-  const teeKeys = new Set<string>();
-  const filterKeys = new Set<string>();
   const routes = new Map<string, RouteRuntime>();
   const routeParts = new Map<string, RoutePart>();
+  const addedRoutes: RoutePart[] = [];
+  const removedRoutes: RoutePart[] = [];
   const upserted: RouteRuntime[] = [];
   for (const config of snapshot.routes.values()) {
-    let part = previous?.routeParts.get(config.id);
+    const old = previous?.routeParts.get(config.id);
+    let part = old;
     if (part === undefined || !reusable(part, config, snapshot, backends, res)) {
       part = buildRoute(config, snapshot, backends, shadowOf, res);
+      addedRoutes.push(part);
+      if (old !== undefined) removedRoutes.push(old);
       if (part.runtime !== undefined) upserted.push(part.runtime);
     }
     routeParts.set(config.id, part);
-    for (const k of part.seriesKeys) seriesKeys.add(k);
-    for (const k of part.guardKeys) guardKeys.add(k);
-    for (const k of part.teeKeys) teeKeys.add(k);
-    for (const k of part.filterKeys) filterKeys.add(k);
     if (part.runtime !== undefined) routes.set(config.id, part.runtime);
   }
+  if (previous !== undefined) for (const [id, old] of previous.routeParts) if (!routeParts.has(id)) removedRoutes.push(old);
   const router = previous === undefined ? RouteIndex.build([...routes.values()].map(candidate)) : patchRouter(previous.graph, routes, upserted);
   const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
+
+  // Nothing below throws: the previous build's counts are only touched once this one stands.
+  const keys = previous ?? {
+    upstreamKeys: new KeyCounts(),
+    healthKeys: new KeyCounts(),
+    seriesKeys: new KeyCounts(),
+    guardKeys: new KeyCounts(),
+    teeKeys: new KeyCounts(),
+    filterKeys: new KeyCounts(),
+  };
+  // holds are added before they are dropped, so a key that moves from an old part to its
+  // replacement never reaches zero
+  for (const p of addedBackends) {
+    keys.upstreamKeys.add(p.upstreamKeys);
+    keys.healthKeys.add(p.healthKeys);
+  }
+  for (const p of addedRoutes) {
+    keys.seriesKeys.add(p.seriesKeys);
+    keys.guardKeys.add(p.guardKeys);
+    keys.teeKeys.add(p.teeKeys);
+    keys.filterKeys.add(p.filterKeys);
+  }
+  const released = { upstream: [] as string[], health: [] as string[], series: [] as string[], guard: [] as string[], tee: [] as string[], filter: [] as string[], backends: goneBackends };
+  for (const p of removedBackends) {
+    keys.upstreamKeys.remove(p.upstreamKeys, released.upstream);
+    keys.healthKeys.remove(p.healthKeys, released.health);
+  }
+  for (const p of removedRoutes) {
+    keys.seriesKeys.remove(p.seriesKeys, released.series);
+    keys.guardKeys.remove(p.guardKeys, released.guard);
+    keys.teeKeys.remove(p.teeKeys, released.tee);
+    keys.filterKeys.remove(p.filterKeys, released.filter);
+  }
   return {
     graph,
-    upstreamKeys,
-    seriesKeys,
-    guardKeys,
+    upstreamKeys: keys.upstreamKeys,
+    healthKeys: keys.healthKeys,
+    seriesKeys: keys.seriesKeys,
+    guardKeys: keys.guardKeys,
+    teeKeys: keys.teeKeys,
+    filterKeys: keys.filterKeys,
     shadowKeys,
-    teeKeys,
-    filterKeys,
-    healthKeys,
     backendIds: new Set(backends.keys()),
+    full: previous === undefined,
+    released,
     backendParts,
     routeParts,
-    rebuilt: { backends: rebuiltBackends, routes: upserted.length },
+    rebuilt: { backends: addedBackends.length, routes: upserted.length },
   };
 }
 

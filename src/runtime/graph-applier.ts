@@ -21,6 +21,8 @@ import type { Switcher } from './switcher.js';
 export class GraphApplier {
   /** the last graph swapped in, whose unchanged parts the next build reuses */
   #last: BuiltGraph | undefined;
+  /** a build failed after acquiring resources it never counted: sweep every registry next time */
+  #sweepAll = false;
 
   constructor(
     private readonly deps: {
@@ -44,17 +46,29 @@ export class GraphApplier {
   apply(snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys?: readonly string[]): void {
     const { switcher, registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics, logger } = this.deps;
     const started = performance.now();
-    const built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics }, this.#last);
+    let built: BuiltGraph;
+    try {
+      built = buildGraph(snapshot, { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics }, this.#last);
+    } catch (err) {
+      this.#sweepAll = true;
+      throw err;
+    }
     switcher.swap(built.graph);
     this.#last = built;
-    registry.retain(built.upstreamKeys);
+    // Release what nothing holds any more. A registry is swept only when this build let go of one
+    // of its keys (or after a full build), so a one-key change at 10,000 routes does not walk
+    // every pool, health state and metric series.
+    const all = built.full || this.#sweepAll;
+    this.#sweepAll = false;
+    const { released } = built;
+    if (all || released.upstream.length > 0) registry.retain(built.upstreamKeys);
     shadowRegistry.retain(built.shadowKeys);
-    series.retain(built.seriesKeys);
-    guards.retain(built.guardKeys);
+    if (all || released.series.length > 0) series.retain(built.seriesKeys);
+    if (all || released.guard.length > 0) guards.retain(built.guardKeys);
     tees.retain(built.teeKeys);
-    chains.instances.retain(built.filterKeys);
-    health.retain(built.healthKeys);
-    retryBudgets.retain(built.backendIds);
+    if (all || released.filter.length > 0) chains.instances.retain(built.filterKeys);
+    if (all || released.health.length > 0) health.retain(built.healthKeys);
+    if (all || released.backends.length > 0) retryBudgets.retain(built.backendIds);
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

@@ -5,18 +5,8 @@ import { RouteIndex } from '../../src/routing/route-index.js';
 import type { RouteCandidate } from '../../src/routing/route-candidate.js';
 import type { RequestView } from '../../src/routing/request-view.js';
 import type { MatchSpec } from '../../src/config/schema/route.js';
+import { seeded } from '../support/balancing.js';
 
-// ---- a seeded random source (mulberry32), so failures reproduce ----
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <X>(r: () => number, xs: readonly X[]): X => xs[Math.floor(r() * xs.length)]!;
 
 const LABELS = ['a', 'b', 'api', 'www', 'shop', 'eu', 'x1'];
@@ -179,7 +169,7 @@ function shuffled<X>(r: () => number, xs: readonly X[]): X[] {
 }
 
 test('thousands of routes: the index answers like a naive scan over random requests', () => {
-  const r = rng(20240601);
+  const r = seeded(20240601);
   const routes = randomRoutes(r, 3000);
   const index = RouteIndex.build(routes);
   assert.equal(index.size, 3000);
@@ -202,7 +192,7 @@ test('thousands of routes: the index answers like a naive scan over random reque
 
 test('small dense route sets (many ties) agree with the naive scan across many seeds', () => {
   for (let seed = 1; seed <= 200; seed++) {
-    const r = rng(seed);
+    const r = seeded(seed);
     const routes = randomRoutes(r, 5 + Math.floor(r() * 40));
     const index = RouteIndex.build(routes);
     for (let i = 0; i < 200; i++) {
@@ -213,7 +203,7 @@ test('small dense route sets (many ties) agree with the naive scan across many s
 });
 
 test('the answer does not depend on the order routes are given in', () => {
-  const r = rng(7);
+  const r = seeded(7);
   const routes = randomRoutes(r, 1500);
   const requests = Array.from({ length: 2000 }, () => randomRequest(r));
   const first = RouteIndex.build(routes);

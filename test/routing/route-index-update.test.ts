@@ -4,19 +4,10 @@ import { RouteIndex } from '../../src/routing/route-index.js';
 import type { RouteCandidate } from '../../src/routing/route-candidate.js';
 import type { MatchSpec } from '../../src/config/schema/route.js';
 import type { RequestView } from '../../src/routing/request-view.js';
+import { seeded } from '../support/balancing.js';
 
 type Cand = RouteCandidate<string>;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = [undefined, 'a.example.com', 'b.example.com', '*.example.com', 'a.example.com:8080', '*.example.com:8080', 'c.test'];
 const PATHS: Array<Partial<MatchSpec>> = [{}, { pathPrefix: '/' }, { pathPrefix: '/api/' }, { pathPrefix: '/api/v1/' }, { path: '/healthz' }, { path: '/api/v1/x' }, { pathRegex: '/api/v[0-9]+/.*' }];
@@ -42,7 +33,7 @@ function answers(index: RouteIndex<string>): { order: string[]; wins: Array<stri
 
 test('a patched index answers exactly as one built from scratch, over random changes', () => {
   for (let seed = 1; seed <= 20; seed++) {
-    const r = rng(seed);
+    const r = seeded(seed);
     let routes = new Map<string, Cand>();
     for (let i = 0; i < 40; i++) routes.set(`r${i}`, { id: `r${i}`, match: randomMatch(r), priority: r() < 0.1 ? 1 : 0, value: `r${i}@0` });
     let index = RouteIndex.build([...routes.values()]);

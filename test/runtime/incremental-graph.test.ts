@@ -14,7 +14,7 @@ import type { LoadedModule } from '../../src/filters/load-module.js';
 import { HealthRegistry } from '../../src/health/health-registry.js';
 import { JunctionEvents } from '../../src/observability/events.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { RouteSeriesCache } from '../../src/observability/route-series.js';
+import { RouteSeriesCache, seriesKey } from '../../src/observability/route-series.js';
 import { RetryBudgets } from '../../src/proxy/retry-budget.js';
 import { buildGraph, type BuiltGraph, type GraphResources } from '../../src/runtime/build-graph.js';
 import type { Graph } from '../../src/runtime/graph.js';
@@ -169,6 +169,23 @@ test('a reloaded filter module rebuilds the routes that use it, and only those',
     assert.notEqual(built.graph.routes.get('rf'), before.routes.get('rf'));
     assert.notEqual(built.graph.routes.get('rf')?.chain?.links[0]?.instance, before.routes.get('rf')?.chain?.links[0]?.instance, 'a new instance of the new version');
     assert.equal(built.graph.routes.get('ra'), before.routes.get('ra'));
+  }));
+
+test('a build releases exactly the keys no part holds any more', () =>
+  withHarness((h) => {
+    h.apply(...base);
+    const none = { upstream: [], health: [], series: [], guard: [], tee: [], filter: [], backends: [] };
+    // a one-route change (and the tee route, always rebuilt) hands its keys over to the new parts
+    assert.deepEqual(h.apply(['routes/ra', { match: { host: 'h.test', pathPrefix: '/a/', methods: ['GET'] }, backend: 'a' }]).built.released, none);
+    assert.deepEqual(h.apply(['routes/rb']).built.released, { ...none, series: [seriesKey('rb', 'b')] });
+    // a server moves: its old pool and health state are released, nothing else
+    const moved = h.apply(['backends/a', { servers: [{ id: 's1', url: 'http://127.0.0.1:1' }, { id: 's2', url: 'http://127.0.0.2:9' }] }]).built;
+    assert.deepEqual(moved.released.health, [HealthRegistry.key('a', 's2', 'http://127.0.0.2:1')]);
+    assert.equal(moved.released.upstream.length, 1);
+    assert.equal(moved.upstreamKeys.has(moved.released.upstream[0]!), false);
+    assert.deepEqual([moved.released.series, moved.released.guard, moved.released.filter, moved.released.backends], [[], [], [], []]);
+    // the filter's last user goes: its instance is released
+    assert.equal(h.apply(['routes/rf']).built.released.filter.length, 1);
   }));
 
 test('random changes: every incremental graph equals a full build of the same snapshot', () =>
