@@ -5,6 +5,7 @@
  * update to the new graph being swapped in. Run: `npx tsc -p . && node dist/bench/config-apply.js`
  * (`--cpu-prof` to see where the time goes). Env: BENCH_ROUTES (default 10000), BENCH_APPLY_ITERATIONS (default 40).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { GuardRegistry } from '../src/canary/guard-registry.js';
 import { ConfigManager } from '../src/config/config-manager.js';
@@ -28,6 +29,7 @@ import { summarize } from './lib/stats.js';
 const P = '/apply';
 const N = Number(process.env['BENCH_ROUTES'] ?? 10_000);
 const ITERATIONS = Number(process.env['BENCH_APPLY_ITERATIONS'] ?? 40);
+const IDLE_MS = 5000;
 
 async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
@@ -87,6 +89,17 @@ async function main(): Promise<void> {
   const g = switcher.current;
   process.stdout.write(
     `load: ${kvs.length} keys -> ${g?.routes.size} routes, ${g?.backends.size} backends in ${loadMs.toFixed(0)} ms; RSS ${(rss / 2 ** 20).toFixed(0)} MiB (+${((rss - rss0) / 2 ** 20).toFixed(0)})\n`,
+  );
+
+  // What the loaded configuration costs at rest: timers of 5,000 health states and breakers, etc.
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  const idleCpu = process.cpuUsage();
+  idle.enable();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  idle.disable();
+  const cpu = process.cpuUsage(idleCpu);
+  process.stdout.write(
+    `idle ${IDLE_MS / 1000} s: event-loop delay p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, max ${(idle.max / 1e6).toFixed(1)} ms; CPU ${(((cpu.user + cpu.system) / 1000 / IDLE_MS) * 100).toFixed(1)}% of a core\n`,
   );
 
   const change = async (events: StoreEvent[]): Promise<number> => {

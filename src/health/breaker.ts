@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import type { ResolvedBreaker } from '../config/defaults.js';
+import type { BucketClocks } from './bucket-clocks.js';
 
 /** Rejects the breaker's trial for a 5xx answer: the request itself still goes through to the client. */
 export class UpstreamStatusFailure extends Error {
@@ -19,14 +20,18 @@ export type Attempt = () => Promise<void>;
  * balancer skips the server; after `resetTimeoutMs` one request probes it (half-open).
  * Per LIBRARIES.md: no opossum timeout (undici's own timeouts apply), no snapshots.
  */
-export function createBreaker(settings: ResolvedBreaker): CircuitBreaker<[Attempt], void> {
+export const ROLLING_BUCKETS = 10;
+
+/** `clocks`: shared bucket rotation (one timer per window length); without it opossum starts a timer per breaker. */
+export function createBreaker(settings: ResolvedBreaker, clocks?: BucketClocks): CircuitBreaker<[Attempt], void> {
   return new CircuitBreaker((attempt: Attempt) => attempt(), {
+    ...(clocks === undefined ? {} : { rotateBucketController: clocks.for(settings.windowMs, ROLLING_BUCKETS) }),
     timeout: false,
     errorThresholdPercentage: settings.errorThresholdPercentage,
     volumeThreshold: settings.volumeThreshold,
     resetTimeout: settings.resetTimeoutMs,
     rollingCountTimeout: settings.windowMs,
-    rollingCountBuckets: 10,
+    rollingCountBuckets: ROLLING_BUCKETS,
     enableSnapshots: false,
   } as CircuitBreaker.Options<[Attempt]>);
 }

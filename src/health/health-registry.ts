@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Upstream } from '../runtime/upstream.js';
 import { ActiveCheck } from './active-check.js';
 import { breakerSettingsKey, createBreaker } from './breaker.js';
+import { BucketClocks } from './bucket-clocks.js';
 import { OutlierDetector } from './outlier.js';
 import { ServerHealth } from './server-health.js';
 
@@ -16,6 +17,7 @@ import { ServerHealth } from './server-health.js';
  */
 export class HealthRegistry {
   readonly #entries = new Map<string, ServerHealth>();
+  readonly #clocks = new BucketClocks();
 
   constructor(private readonly deps: { metrics: Metrics; logger: Logger; events: JunctionEvents; now?: () => number }) {}
 
@@ -31,14 +33,14 @@ export class HealthRegistry {
       const outlier = new OutlierDetector(this.deps.now ?? Date.now, (ejected, until) => {
         this.#healthChanged(h as ServerHealth, ejected ? `ejected after consecutive failures until ${new Date(until).toISOString()}` : 'ejection ended');
       });
-      h = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier);
+      h = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, this.#clocks);
       this.#watchBreaker(h);
       this.#entries.set(key, h);
       this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
       this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
     } else if (h.breakerKey !== bKey) {
       h.breaker.shutdown();
-      h.breaker = createBreaker(backend.breaker);
+      h.breaker = createBreaker(backend.breaker, this.#clocks);
       h.breakerKey = bKey;
       this.#watchBreaker(h);
       this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
@@ -75,6 +77,7 @@ export class HealthRegistry {
   close(): void {
     for (const h of this.#entries.values()) h.close();
     this.#entries.clear();
+    this.#clocks.close();
   }
 
   #watchBreaker(h: ServerHealth): void {

@@ -1,5 +1,6 @@
 import type CircuitBreaker from 'opossum';
 import { breakerAllows, createBreaker, type Attempt } from './breaker.js';
+import type { BucketClocks } from './bucket-clocks.js';
 import type { ActiveCheck } from './active-check.js';
 import type { OutlierDetector } from './outlier.js';
 import type { ResolvedBreaker } from '../config/defaults.js';
@@ -21,8 +22,9 @@ export class ServerHealth {
     breaker: ResolvedBreaker,
     breakerKey: string,
     readonly outlier: OutlierDetector,
+    clocks?: BucketClocks,
   ) {
-    this.breaker = createBreaker(breaker);
+    this.breaker = createBreaker(breaker, clocks);
     this.breakerKey = breakerKey;
   }
 
