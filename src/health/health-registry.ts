@@ -4,7 +4,9 @@ import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Upstream } from '../runtime/upstream.js';
 import { ActiveCheck } from './active-check.js';
-import { breakerSettingsKey, createBreaker } from './breaker.js';
+import type CircuitBreaker from 'opossum';
+import type { ResolvedBreaker } from '../config/defaults.js';
+import { breakerSettingsKey, createBreaker, type Attempt } from './breaker.js';
 import { BucketClocks } from './bucket-clocks.js';
 import { OutlierDetector } from './outlier.js';
 import { ServerHealth } from './server-health.js';
@@ -33,16 +35,13 @@ export class HealthRegistry {
       const outlier = new OutlierDetector(this.deps.now ?? Date.now, (ejected, until) => {
         this.#healthChanged(h as ServerHealth, ejected ? `ejected after consecutive failures until ${new Date(until).toISOString()}` : 'ejection ended');
       });
-      h = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, this.#clocks);
-      this.#watchBreaker(h);
+      const made: ServerHealth = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, (settings) => this.#newBreaker(made, settings));
+      h = made;
       this.#entries.set(key, h);
       this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
       this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
     } else if (h.breakerKey !== bKey) {
-      h.breaker.shutdown();
-      h.breaker = createBreaker(backend.breaker, this.#clocks);
-      h.breakerKey = bKey;
-      this.#watchBreaker(h);
+      h.resetBreaker(backend.breaker, bKey);
       this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
     }
     const hc = backend.healthCheck;
@@ -80,11 +79,12 @@ export class HealthRegistry {
     this.#clocks.close();
   }
 
-  #watchBreaker(h: ServerHealth): void {
+  /** a server's breaker, made on its first request, reporting its state changes */
+  #newBreaker(h: ServerHealth, settings: ResolvedBreaker): CircuitBreaker<[Attempt], void> {
     const { metrics, logger, events } = this.deps;
-    const b = h.breaker;
+    const b = createBreaker(settings, this.#clocks);
     const report = (state: 'open' | 'half-open' | 'closed') => {
-      if (b !== h.breaker) return; // a replaced breaker
+      if (!h.isCurrent(b)) return; // a replaced breaker
       metrics.breakerOpen.labels(h.backend, h.server).set(state === 'open' ? 1 : 0);
       (state === 'open' ? logger.warn : logger.info).call(logger, { backend: h.backend, server: h.server, breaker: state }, `breaker ${state}: server ${h.server} of backend ${h.backend}`);
       events.emit({ type: 'breaker.changed', backend: h.backend, server: h.server, state });
@@ -92,6 +92,7 @@ export class HealthRegistry {
     b.on('open', () => report('open'));
     b.on('halfOpen', () => report('half-open'));
     b.on('close', () => report('closed'));
+    return b;
   }
 
   #healthChanged(h: ServerHealth, reason: string): void {
