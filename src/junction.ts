@@ -69,6 +69,8 @@ export interface JunctionOptions {
   readonly adminExclusive?: boolean;
   /** write `P/status/<instance>` (default true; of the `--workers` workers only the first does) */
   readonly statusKey?: boolean;
+  /** bind the proxy listener only once a first configuration is applied (a `--workers` worker) */
+  readonly listenWhenConfigured?: boolean;
   /** which `--workers` worker this is (shown in the status) */
   readonly worker?: { readonly index: number };
 }
@@ -208,7 +210,10 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       status: () => statusDoc(),
     });
 
-    const proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
+    // A single process binds first, so a taken port fails at once (and answers 503 not_ready until
+    // configured); a --workers worker binds once configured, so a worker that is starting or
+    // replacing a dead one never takes connections from the shared socket it cannot serve yet.
+    let proxyAddress = opts.listenWhenConfigured === true ? undefined : await listen(proxyServer, opts.listen, 'proxy');
     cleanup.unshift(() => closeServer(proxyServer, 0));
     const adminAddress = await listen(admin.server, opts.admin, 'admin', opts.adminExclusive === true);
     cleanup.unshift(() => closeServer(admin.server, 0));
@@ -242,6 +247,10 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     await opts.beforeStart?.(store);
     const firstApplied = manager.start();
     firstApplied.catch(() => undefined);
+    if (proxyAddress === undefined) {
+      await firstApplied;
+      proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
+    }
     logger.info(
       { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, prefix: opts.prefix, instance: opts.instanceId, version },
       'junction started',

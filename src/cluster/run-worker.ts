@@ -26,6 +26,7 @@ export async function runWorker(opts: ServeOptions, index: number): Promise<numb
       listen: opts.listen,
       admin: { host: '127.0.0.1', port: 0 },
       adminExclusive: true,
+      listenWhenConfigured: true,
       store,
       statusKey: index === 0,
       worker: { index },

@@ -163,7 +163,13 @@ test('--workers 2 on etcd: an etcdctl change reaches both workers; a bad value i
     await etcdctl([etcd.endpoint], 'put', '/junction/backends/b', JSON.stringify({ servers: [{ id: 'b1', url: b.up.url }] }));
     await etcdctl([etcd.endpoint], 'put', '/junction/routes/r', JSON.stringify({ match: { pathPrefix: '/' }, backend: 'a' }));
     await waitFor('readyz', async () => (await request(`http://127.0.0.1:${admin}/readyz`)).statusCode === 200, 20_000, 100);
-    await waitFor('route r on a', async () => (await getFresh(`http://127.0.0.1:${port}/`)).body.includes('"a"'), 10_000, 50);
+    // no worker takes a connection before it is configured: right after readyz, every fresh
+    // connection (whichever worker accepts it) is served by the route
+    const first = await Promise.all(Array.from({ length: 20 }, (_, i) => getFresh(`http://127.0.0.1:${port}/first${i}`)));
+    assert.deepEqual(
+      first.map((r) => `${r.status} ${r.body.includes('"a"') ? 'a' : r.body}`),
+      first.map(() => '200 a'),
+    );
     pids = (await workers(admin)).map((r) => r.pid);
 
     await etcdctl([etcd.endpoint], 'put', '/junction/routes/r', JSON.stringify({ match: { pathPrefix: '/' }, backend: 'b' }));
