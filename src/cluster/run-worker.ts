@@ -89,8 +89,7 @@ export async function runWorker(opts: ServeOptions, index: number): Promise<numb
     channel.on(WorkerTopic.shutdown, () => stop('primary asked'));
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    // the primary is gone: nobody replaces or supervises this worker any more
-    process.on('disconnect', () => stop('primary gone'));
+    // (If the primary dies, node:cluster exits the worker at once on the IPC disconnect.)
   });
 }
 

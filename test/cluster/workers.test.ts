@@ -210,3 +210,24 @@ test('--workers 2 with the proxy port taken: exits 1 with one line naming the ad
     blocker.close();
   }
 });
+
+test('--workers 2: when the primary is killed outright, no worker is left behind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-workers-orphan-'));
+  dirs.push(dir);
+  const [port, admin] = [await freePort(), await freePort()];
+  const p = spawnServe(['--workers', '2', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--data-dir', dir, '--access-log', 'off']);
+  let pids: number[] = [];
+  try {
+    const rows = await waitFor('two ready workers', async () => {
+      const w = await workers(admin);
+      return w.length === 2 && w.every((r) => r.state === 'ready') ? w : undefined;
+    }, 20_000, 100);
+    pids = rows.map((r) => r.pid);
+    assert.ok(pids.every(alive));
+    p.child.kill('SIGKILL');
+    await waitFor('every worker gone', () => pids.every((pid) => !alive(pid)), 5000, 50);
+  } finally {
+    p.child.kill('SIGKILL');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
