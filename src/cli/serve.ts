@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { demoBanner } from '../demo/demo-banner.js';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { startJunction } from '../junction.js';
@@ -50,23 +51,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await stopDemoUpstreams(demo);
     throw err;
   });
-  if (opts.demo) {
-    const a = junction.proxyAddress;
-    const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address;
-    process.stderr.write(
-      [
-        '',
-        'Junction demo is up:',
-        `  curl http://${host}:${a.port}/hello                                  90% demo-stable, 10% demo-canary (sticky cookie junction_canary)`,
-        `  curl -H 'x-junction-backend: demo-canary' http://${host}:${a.port}/   forced to the canary`,
-        `  curl http://${host}:${a.port}/canary/hello                           path route -> demo-canary`,
-        `  (20% of GET traffic on / is mirrored to demo-shadow: see "tee" in the status)`,
-        `  curl http://${junction.adminAddress.address}:${junction.adminAddress.port}/api/v1/status`,
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
+  if (opts.demo) process.stderr.write(demoBanner(junction.proxyAddress, junction.adminAddress));
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -4,6 +4,7 @@ import { AdminAuth } from '../admin/auth.js';
 import type { ServeOptions } from '../cli/serve-options.js';
 import { openStore } from '../config/store/index.js';
 import type { ConfigStore } from '../config/store/types.js';
+import { demoBanner } from '../demo/demo-banner.js';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { createLogger } from '../observability/logger.js';
@@ -58,6 +59,7 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
       { workers: opts.workers, listen: `${opts.listen.host}:${opts.listen.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, instance: opts.instanceId },
       'junction primary started',
     );
+    if (opts.demo) process.stderr.write(demoBanner({ address: opts.listen.host, port: opts.listen.port }, adminAddress));
   } catch (err) {
     stopping = true;
     for (const fn of cleanup) await fn().catch(() => undefined);
