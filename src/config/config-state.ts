@@ -34,6 +34,11 @@ export class ConfigState {
     private readonly validators: Validators,
   ) {}
 
+  /**
+   * The revision of the last full read, or of the last update that touched configuration: an
+   * update that only rewrote `status/` keys does not move it, so a snapshot rebuilt later (a filter
+   * module reloaded) still reports the revision of the configuration it serves.
+   */
   get revision(): number {
     return this.#revision;
   }
@@ -54,7 +59,7 @@ export class ConfigState {
   apply(update: StoreUpdate): { rejected: ConfigIssue[]; configChanged: boolean } {
     if (update.kind === 'reset') return { rejected: this.#reset(update.snapshot), configChanged: true };
     const configChanged = update.events.some((ev) => !this.#isStatusKey(ev.key));
-    return { rejected: this.#changes(update.revision, update.events), configChanged };
+    return { rejected: this.#changes(configChanged ? update.revision : this.#revision, update.events), configChanged };
   }
 
   #isStatusKey(key: string): boolean {

@@ -112,7 +112,8 @@ test(`${CHANGES} configuration changes under load: zero failed requests`, async 
     );
     t.diagnostic(describeLoad(result));
     assert.ok(changes >= CHANGES, `${changes} changes`);
-    assert.ok(result.requests > 500, `traffic flowed throughout (${result.requests})`);
+    // a sanity floor (the load was not stuck), not a rate: the whole churn now takes ~1.5 s
+    assert.ok(result.requests > 100, `traffic flowed throughout (${result.requests})`);
     assert.equal(result.failed, 0, `zero failed requests: ${describeLoad(result)}`);
     assert.ok((result.upstreams['b1'] ?? 0) > 0 && (result.upstreams['b2'] ?? 0) > 0 && (result.upstreams['extra'] ?? 0) > 0, 'every backend and the joining server served');
   } finally {
