@@ -24,6 +24,8 @@ export interface ScenarioResult {
   /** per reference id: this scenario's req/s divided by the reference's */
   readonly rpsRatios?: Readonly<Record<string, number>>;
   readonly note?: string;
+  /** with BENCH_THROUGHPUT_ROUNDS > 1: CPU µs/req of every round, in run order (the row is the median round) */
+  readonly roundsCpu?: ReadonlyArray<number | undefined>;
 }
 
 /** A scenario the others are compared with, by CPU µs/req; with `goal`, Junction must reach that ratio. */
@@ -209,10 +211,24 @@ export function throughputMarkdown(report: ThroughputReport, command: string, sv
     '',
     ...report.scenarios.map((s) => `- **${s.label}**: ${s.what}${s.note ? ` — ${s.note}` : ''}${s.latencyCaveat ? ` — latency n/a: ${s.latencyCaveat}` : ''}${s.skipped ? ` — skipped: ${s.skipped}` : ''}${s.failed ? ` — failed: ${s.failed.split('\n')[0]}` : ''}`),
     '',
+    ...roundLines(report.scenarios),
     ...goalLines(report.goals).map((l) => `${l}.`),
     '',
     scalingLine(report.scaling, report.scalingSkipped),
   ];
   if (report.profile) lines.push('', '```', profileText(report.profile), '```');
   return `${lines.join('\n')}\n`;
+}
+
+/** With several rounds: which round each row is, and every round's CPU µs/req (empty with one round). */
+export function roundLines(scenarios: readonly ScenarioResult[]): string[] {
+  const multi = scenarios.filter((s) => (s.roundsCpu?.length ?? 0) > 1);
+  if (multi.length === 0) return [];
+  const n = Math.max(...multi.map((s) => s.roundsCpu?.length ?? 0));
+  return [
+    `Rounds: ${n}, every scenario once per round, the order reversed every other round; each row is that scenario's median round by CPU µs/req. CPU µs/req per round, in run order:`,
+    '',
+    ...multi.map((s) => `- ${s.label}: ${(s.roundsCpu ?? []).map((c) => (c === undefined ? '-' : String(c))).join(' / ')}`),
+    '',
+  ];
 }

@@ -6,9 +6,11 @@ import { startBenchEtcd, type BenchEtcd } from './etcd-server.js';
 import { startReadyJunction } from './junction-process.js';
 import { runLoad, runLoadWatched, type LoadSpec } from './load.js';
 import { busyWarning, machineInfo, machineLine, waitForQuiet } from './machine.js';
+import { medianRound } from './median-round.js';
 import { startUpstream } from './node-child.js';
 import type { BenchOptions } from './options.js';
 import type { ProcessGroup } from './process-group.js';
+import { intEnv } from './rounds.js';
 import { writeResult } from './results.js';
 import { JUNCTION_ID, throughputScenarios, WORKERS_ID, type Scenario, type ScenarioContext } from './scenarios.js';
 import { int, ms, textTable } from './table.js';
@@ -18,6 +20,7 @@ import {
   judgeGoals,
   LEGEND,
   profileText,
+  roundLines,
   rows,
   scalingLine,
   scalingOf,
@@ -130,11 +133,17 @@ export async function runThroughput(group: ProcessGroup, paths: BenchPaths, opts
       })),
   };
   try {
-    const measured: ScenarioResult[] = [];
-    for (const s of selected) {
-      measured.push(await runScenario(ctx, opts, s));
-      if (group.interrupted) throw new Error('interrupted');
+    const rounds = intEnv('BENCH_THROUGHPUT_ROUNDS', 1, 1, 20);
+    const runs = new Map<string, ScenarioResult[]>(selected.map((s) => [s.id, []]));
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) process.stdout.write(`- round ${round} of ${rounds}\n`);
+      // the order is reversed every other round, so no scenario always runs first or last
+      for (const s of round % 2 === 0 ? [...selected].reverse() : selected) {
+        runs.get(s.id)?.push(await runScenario(ctx, opts, s));
+        if (group.interrupted) throw new Error('interrupted');
+      }
     }
+    const measured = selected.map((s) => medianRound(runs.get(s.id) ?? []));
     const scenarios = withRatios(measured);
     const goals = judgeGoals(scenarios, JUNCTION_ID);
     const missed = goals.some((g) => g.met === false);
@@ -155,10 +164,11 @@ export async function runThroughput(group: ProcessGroup, paths: BenchPaths, opts
       ...(profile ? { profile } : {}),
     };
     process.stdout.write(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n`);
+    for (const line of roundLines(scenarios)) process.stdout.write(`${line}\n`);
     for (const line of goalLines(goals)) process.stdout.write(`${line}\n`);
     if (selected.some((s) => s.id === WORKERS_ID)) process.stdout.write(`${scalingLine(scaling, scalingSkipped)}\n`);
     if (profile) process.stdout.write(`\n${profileText(profile)}\n`);
-    const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} npm run bench -- throughput`;
+    const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}${rounds > 1 ? `BENCH_THROUGHPUT_ROUNDS=${rounds} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} npm run bench -- throughput`;
     const j = writeResult(paths, 'throughput.json', report);
     const svg = writeResult(paths, 'throughput.svg', throughputSvg(report));
     const md = writeResult(paths, 'throughput.md', throughputMarkdown(report, command, 'throughput.svg'));
