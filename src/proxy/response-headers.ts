@@ -29,6 +29,9 @@ export function downstreamResponseHeaders(raw: readonly Buffer[], requestId: str
 }
 
 function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  // nearly every upstream says just `keep-alive` (or `close`): nothing to split
+  const v = value.length <= 10 ? value.toLowerCase() : '';
+  if (v === 'keep-alive' || v === 'close') return into;
   for (const token of value.toLowerCase().split(',')) {
     const name = token.trim();
     if (name === '' || name === 'close' || name === 'keep-alive') continue;
