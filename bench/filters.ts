@@ -26,7 +26,7 @@ import { startUpstream, type NodeChild } from './lib/node-child.js';
 import type { BenchOptions } from './lib/options.js';
 import type { ProcessGroup } from './lib/process-group.js';
 import { writeResult } from './lib/results.js';
-import { intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun, type RunSummary } from './lib/rounds.js';
+import { disturbanceLine, intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun, type RunSummary } from './lib/rounds.js';
 import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, textTable, type Column } from './lib/table.js';
 import { profileText } from './lib/throughput-report.js';
 import { sleep } from './lib/time.js';
@@ -126,20 +126,6 @@ const LEGEND =
   'the load core\'s busy % minus every bench process on it: other people\'s work; * marks rows above 10%. req/s is bounded by the load core ' +
   'when Junction is not at 100% CPU: compare CPU µs/req.';
 
-function disturbance(r: FiltersReport): string {
-  const runs = r.scenarios.flatMap((s) => [...s.runs]);
-  const others = runs.map((x) => x.othersOnProxyCorePct).filter((x): x is number => x !== undefined);
-  const othersLoad = runs.map((x) => x.othersOnLoadCorePct).filter((x): x is number => x !== undefined);
-  const busy = runs.map((x) => x.busyBeforePct).filter((x): x is number => x !== undefined);
-  const la = r.loadAvgDuringRuns;
-  return (
-    `How disturbed: load average ${r.machine.loadAvg1} at the start${la ? `, ${la.min}–${la.max} during the runs` : ''}; ` +
-    `machine busy before each run ${busy.length ? `${Math.min(...busy)}–${Math.max(...busy)}%` : 'n/a'} (quiet = < 15%); ` +
-    `other processes during the measured parts: ${others.length ? `${Math.min(...others)}–${Math.max(...others)}%` : 'n/a'} of the proxy core, ` +
-    `${othersLoad.length ? `${Math.min(...othersLoad)}–${Math.max(...othersLoad)}%` : 'n/a'} of the load core.`
-  );
-}
-
 function costLine(r: FiltersReport): string {
   const by = (id: string) => r.scenarios.find((s) => s.id === id);
   const part = (id: string, name: string) => {
@@ -162,7 +148,7 @@ function filtersMarkdown(r: FiltersReport, command: string, svgName: string): st
       'Filters bench (chain cost)',
       command,
       m,
-      disturbance(r),
+      disturbanceLine(r),
       `Load: autocannon ${r.load.connections} connections, ${r.load.warmupS} s warm-up + ${r.load.durationS} s measured, ${r.load.rounds} round(s) per ` +
         `scenario, GET ${r.load.request.path} with Origin: ${ORIGIN}, 20-byte body from a node:http upstream. Junction with the access log off.`,
     ),
@@ -329,7 +315,7 @@ export async function runFilters(group: ProcessGroup, paths: BenchPaths, opts: B
       scenarios,
       ...(profiles.length > 0 ? { profiles } : {}),
     };
-    say(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n${disturbance(report)}\n${costLine(report)}`);
+    say(`\n${textTable(COLUMNS, rows(scenarios))}\n${LEGEND}\n${disturbanceLine(report)}\n${costLine(report)}`);
     const command = `${opts.scenarios ? `BENCH_SCENARIOS=${opts.scenarios.join(',')} ` : ''}BENCH_DURATION=${opts.durationS} BENCH_WARMUP=${opts.warmupS} BENCH_CONNECTIONS=${opts.connections} BENCH_FILTERS_ROUNDS=${rounds} npm run bench -- filters`;
     const jf = writeResult(paths, 'filters.json', report);
     const svg = writeResult(paths, 'filters.svg', filtersSvg(report));

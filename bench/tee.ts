@@ -32,11 +32,11 @@ import { startNodeChild, startUpstream, type NodeChild } from './lib/node-child.
 import type { BenchOptions } from './lib/options.js';
 import type { ProcessGroup } from './lib/process-group.js';
 import { writeResult } from './lib/results.js';
-import { intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun } from './lib/rounds.js';
+import { disturbanceLine, intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun } from './lib/rounds.js';
 import type { ShadowStats } from './lib/shadow-types.js';
 import { int, textTable } from './lib/table.js';
 import { profileText } from './lib/throughput-report.js';
-import { COPY_COLUMNS, copyRows, disturbanceLine, goalLines, LEGEND, MAIN_COLUMNS, mainRows, teeMarkdown, teeSvg, type ShadowKind, type ShadowSeen, type TeeCounts, type TeeProfile, type TeeReport, type TeeScenarioResult } from './lib/tee-report.js';
+import { COPY_COLUMNS, copyRows, goalLines, LEGEND, MAIN_COLUMNS, mainRows, teeMarkdown, teeSvg, type ShadowKind, type ShadowSeen, type TeeCounts, type TeeProfile, type TeeReport, type TeeScenarioDef, type TeeScenarioResult } from './lib/tee-report.js';
 import { pollUntil, sleep } from './lib/time.js';
 
 const LOAD_PATH = '/api/items/42';
@@ -45,16 +45,8 @@ const SLOW_MS = { min: 200, max: 300 } as const;
 const GOAL = { throughputRatio: 0.9, p99Ratio: 1.2 } as const;
 const TEE_TIMEOUT_MS = 5000; // the tee's default timeoutMs: the longest a copy can stay in flight
 
-interface ScenarioDef {
-  readonly id: string;
-  readonly label: string;
-  readonly what: string;
-  readonly proxy: 'junction' | 'nginx';
-  readonly shadow?: ShadowKind;
-  readonly baselineId?: string;
-}
 
-const SCENARIOS: readonly ScenarioDef[] = [
+const SCENARIOS: readonly TeeScenarioDef[] = [
   { id: 'junction', label: 'Junction, no tee', proxy: 'junction', what: 'route / -> upstream, no tee (the reference of the Junction rows)' },
   {
     id: 'junction-tee-slow',
@@ -151,7 +143,7 @@ async function shadowStats(s: NodeChild): Promise<ShadowStats> {
 
 /** A target started for one run, and how to read what happened to its copies. */
 interface Live {
-  readonly def: ScenarioDef;
+  readonly def: TeeScenarioDef;
   readonly target: LoadTarget;
   readonly admin?: Poller;
   readonly shadow?: NodeChild;
@@ -172,7 +164,7 @@ function junctionConfig(prefix: string, upstreamUrl: string, shadowUrl: string |
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** BENCH_SCENARIOS (tee ids), each with the reference it is compared to; default: all. */
-function selectScenarios(ids: readonly string[] | undefined): ScenarioDef[] {
+function selectScenarios(ids: readonly string[] | undefined): TeeScenarioDef[] {
   if (!ids) return [...SCENARIOS];
   const unknown = ids.filter((id) => !SCENARIOS.some((d) => d.id === id));
   if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')}; the tee bench knows ${SCENARIOS.map((d) => d.id).join(', ')}`);
@@ -181,7 +173,7 @@ function selectScenarios(ids: readonly string[] | undefined): ScenarioDef[] {
 }
 
 /** One more run of a Junction scenario under `node --cpu-prof` (same configuration and load; not in the table). */
-async function profileScenario(group: ProcessGroup, paths: BenchPaths, opts: BenchOptions, etcd: BenchEtcd, d: ScenarioDef): Promise<ProfileSummary | undefined> {
+async function profileScenario(group: ProcessGroup, paths: BenchPaths, opts: BenchOptions, etcd: BenchEtcd, d: TeeScenarioDef): Promise<ProfileSummary | undefined> {
   const dir = group.tempDir('tee-cpuprof');
   process.stdout.write(`- profiling ${d.label} (node --cpu-prof, same load; not counted in the table)\n`);
   const j = await startReadyJunction(group, paths, { name: `${d.id}-prof`, etcd: etcd.endpoint, prefix: `/bench-${d.id}`, accessLog: 'off', core: group.pinning.proxyCore, cpuProfDir: dir });
@@ -237,7 +229,7 @@ export async function runTee(group: ProcessGroup, paths: BenchPaths, opts: Bench
     const requests: LoadRequest[] = [{ method: 'GET', path: LOAD_PATH }];
 
     /** Starts the scenario's proxy (a fresh process for every run) and checks that it answers and, with a tee, mirrors. */
-    const launch = async (d: ScenarioDef): Promise<Live> => {
+    const launch = async (d: TeeScenarioDef): Promise<Live> => {
       const shadow = shadowOf(d.shadow);
       let live: Live;
       if (d.proxy === 'junction') {

@@ -159,3 +159,26 @@ export function loadAvgRange(runs: Iterable<MeasuredRun>): { readonly min: numbe
   const v = [...runs].map((r) => r.loadAvg1);
   return v.length > 0 ? { min: Math.min(...v), max: Math.max(...v) } : undefined;
 }
+
+/**
+ * One line of a rounds report: the load average, how busy the machine was before each run, and
+ * others' work on the proxy and load cores during the measured parts.
+ */
+export function disturbanceLine(r: {
+  readonly machine: { readonly loadAvg1: number };
+  readonly loadAvgDuringRuns?: { readonly min: number; readonly max: number };
+  readonly scenarios: ReadonlyArray<{ readonly runs: readonly MeasuredRun[] }>;
+}): string {
+  const runs = r.scenarios.flatMap((s) => [...s.runs]);
+  const range = (pick: (x: MeasuredRun) => number | undefined, unit: string): string => {
+    const v = runs.map(pick).filter((x): x is number => x !== undefined);
+    return v.length ? `${Math.min(...v)}–${Math.max(...v)}${unit}` : 'n/a';
+  };
+  const la = r.loadAvgDuringRuns;
+  return (
+    `How disturbed: load average ${r.machine.loadAvg1} at the start${la ? `, ${la.min}–${la.max} during the runs` : ''}; ` +
+    `machine busy before each run ${range((x) => x.busyBeforePct, '%')} (quiet = < 15%); ` +
+    `other processes during the measured parts: ${range((x) => x.othersOnProxyCorePct, '%')} of the proxy core, ` +
+    `${range((x) => x.othersOnLoadCorePct, '%')} of the load core.`
+  );
+}

@@ -2,7 +2,7 @@ import type { ProfileSummary } from './cpu-profile.js';
 import { loadChartSvg, summaryRow } from './load-chart.js';
 import { reportHeader, type MachineInfo } from './machine.js';
 import { profileText } from './throughput-report.js';
-import type { MeasuredRun, RunSummary } from './rounds.js';
+import { disturbanceLine, type MeasuredRun, type RunSummary } from './rounds.js';
 import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, type Column } from './table.js';
 
 export type ShadowKind = 'slow' | 'dead' | 'fast';
@@ -27,7 +27,8 @@ export interface ShadowSeen {
   readonly maxInFlight: number;
 }
 
-export interface TeeScenarioResult {
+/** A tee bench scenario as defined: what runs, and what it is compared with. */
+export interface TeeScenarioDef {
   readonly id: string;
   readonly label: string;
   readonly what: string;
@@ -35,6 +36,9 @@ export interface TeeScenarioResult {
   readonly shadow?: ShadowKind;
   /** the scenario the ratios are computed against */
   readonly baselineId?: string;
+}
+
+export interface TeeScenarioResult extends TeeScenarioDef {
   readonly skipped?: string;
   readonly failed?: string;
   readonly runs: readonly MeasuredRun[];
@@ -162,21 +166,6 @@ export function goalLines(r: TeeReport): string[] {
     lines.push(`nginx rows skipped: ${n.skipped}`);
   }
   return lines;
-}
-
-/** One line: load average, how busy the machine was before each run, and others' work on the proxy core. */
-export function disturbanceLine(r: TeeReport): string {
-  const runs: MeasuredRun[] = r.scenarios.flatMap((s) => [...s.runs]);
-  const others = runs.map((x) => x.othersOnProxyCorePct).filter((x): x is number => x !== undefined);
-  const othersLoad = runs.map((x) => x.othersOnLoadCorePct).filter((x): x is number => x !== undefined);
-  const busy = runs.map((x) => x.busyBeforePct).filter((x): x is number => x !== undefined);
-  const la = r.loadAvgDuringRuns;
-  return (
-    `How disturbed: load average ${r.machine.loadAvg1} at the start${la ? `, ${la.min}–${la.max} during the runs` : ''}; ` +
-    `machine busy before each run ${busy.length ? `${Math.min(...busy)}–${Math.max(...busy)}%` : 'n/a'} (quiet = < 15%); ` +
-    `other processes during the measured parts: ${others.length ? `${Math.min(...others)}–${Math.max(...others)}%` : 'n/a'} of the proxy core, ` +
-    `${othersLoad.length ? `${Math.min(...othersLoad)}–${Math.max(...othersLoad)}%` : 'n/a'} of the load core.`
-  );
 }
 
 /** The chart of the tee report: medians per scenario, Junction's rows highlighted beside nginx. */
