@@ -69,13 +69,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
         .then(
           () => {
             log.flush();
-            log.close();
             resolve(0);
           },
           (err: unknown) => {
             logger.error({ err }, 'shutdown failed');
             log.flush();
-            log.close();
             resolve(1);
           },
         );

@@ -82,7 +82,6 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
         }
         logger.info('junction stopped');
         log.flush();
-        log.close();
         resolve(code);
       })();
     };

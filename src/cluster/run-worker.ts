@@ -82,7 +82,6 @@ export async function runWorker(opts: ServeOptions, index: number): Promise<numb
       unsubscribe();
       channel.close();
       log.flush();
-      log.close();
       resolve(code);
       leave(code);
     };

@@ -7,7 +7,7 @@ export interface LoggerOptions {
   readonly level?: LevelWithSilent;
   /** file descriptor (1 = stdout) or a path; default stdout */
   readonly destination?: number | string;
-  /** synchronous writes (tests); default asynchronous: lines leave once per event-loop turn, and on flush */
+  /** synchronous writes (tests); default asynchronous: lines leave in batches, within 100 ms or per `maxWrite` bytes, and on flush */
   readonly sync?: boolean;
   /**
    * largest single write, bytes (default 16 KiB). Worker processes sharing one stdout
@@ -23,7 +23,6 @@ export interface ProcessLog {
   readonly sink: { write(line: string): unknown };
   /** writes out what is buffered (call before exit) */
   flush(): void;
-  close(): void;
 }
 
 /**
@@ -56,6 +55,5 @@ export function createLogger(opts: LoggerOptions = {}): ProcessLog {
         // nothing buffered, or the fd is gone
       }
     },
-    close: () => undefined,
   };
 }
