@@ -1,16 +1,7 @@
-import { StoreError, StoreUnavailableError, type StoreErrorCode } from '../config/store/errors.js';
+import { STORE_ERROR_CODES, StoreError, StoreUnavailableError, type StoreErrorCode } from '../config/store/errors.js';
 import { IpcCallError } from './ipc-channel.js';
 
-const CODES: ReadonlySet<string> = new Set<StoreErrorCode>([
-  'store_locked',
-  'store_corrupt',
-  'store_unavailable',
-  'store_closed',
-  'store_io',
-  'invalid_key',
-  'invalid_request',
-  'store_error',
-]);
+const CODES: ReadonlySet<string> = new Set(STORE_ERROR_CODES);
 
 /** A store error raised in the primary, seen in a worker: the same code and message. */
 export class RemoteStoreError extends StoreError {

@@ -3,15 +3,18 @@
  * Every class keeps the underlying error (if any) as `cause`.
  */
 
-export type StoreErrorCode =
-  | 'store_locked'
-  | 'store_corrupt'
-  | 'store_unavailable'
-  | 'store_closed'
-  | 'store_io'
-  | 'invalid_key'
-  | 'invalid_request'
-  | 'store_error';
+export const STORE_ERROR_CODES = [
+  'store_locked',
+  'store_corrupt',
+  'store_unavailable',
+  'store_closed',
+  'store_io',
+  'invalid_key',
+  'invalid_request',
+  'store_error',
+] as const;
+
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
