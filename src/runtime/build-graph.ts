@@ -56,7 +56,6 @@ export interface BuiltGraph {
   readonly healthKeys: KeyCounts;
   /** shadow upstreams the graph uses (tees are few: gathered anew each build) */
   readonly shadowKeys: ReadonlySet<string>;
-  readonly backendIds: ReadonlySet<string>;
   /** built without a previous graph: every registry should be swept against the counts */
   readonly full: boolean;
   readonly released: ReleasedKeys;
@@ -164,7 +163,6 @@ export function buildGraph(snapshot: ConfigSnapshot, res: GraphResources, previo
     teeKeys: keys.teeKeys,
     filterKeys: keys.filterKeys,
     shadowKeys,
-    backendIds: new Set(backends.keys()),
     full: previous === undefined,
     released,
     backendParts,

@@ -68,7 +68,7 @@ export class GraphApplier {
     tees.retain(built.teeKeys);
     if (all || released.filter.length > 0) chains.instances.retain(built.filterKeys);
     if (all || released.health.length > 0) health.retain(built.healthKeys);
-    if (all || released.backends.length > 0) retryBudgets.retain(built.backendIds);
+    if (all || released.backends.length > 0) retryBudgets.retain(new Set(built.graph.backends.keys()));
     metrics.configRevision.set(snapshot.revision);
     metrics.configErrors.set(snapshot.issues.length);
     metrics.configReloads.labels(rejected.length > 0 ? 'rejected' : 'applied').inc();

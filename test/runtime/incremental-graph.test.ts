@@ -105,7 +105,7 @@ function project(b: BuiltGraph) {
     backends: [...g.backends].map(([id, be]) => ({ id, servers: be.servers.map((s) => ({ id: s.id, weight: s.weight, upstream: s.upstream, health: s.health })), balancer: be.config.balancer })),
     order: g.router.ordered.map((c) => c.id),
     wins: REQUESTS.map((q) => g.router.match(q)?.value.id),
-    keys: { up: ids(b.upstreamKeys), series: ids(b.seriesKeys), guards: ids(b.guardKeys), shadow: ids(b.shadowKeys), tees: ids(b.teeKeys), filters: ids(b.filterKeys), health: ids(b.healthKeys), backends: ids(b.backendIds) },
+    keys: { up: ids(b.upstreamKeys), series: ids(b.seriesKeys), guards: ids(b.guardKeys), shadow: ids(b.shadowKeys), tees: ids(b.teeKeys), filters: ids(b.filterKeys), health: ids(b.healthKeys), backends: ids(b.graph.backends.keys()) },
   };
 }
 
