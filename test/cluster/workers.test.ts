@@ -75,6 +75,11 @@ async function portUpstream(name: string): Promise<{ up: TestUpstream; ports: Se
   return { up, ports };
 }
 
+/** the revision that last wrote `key` (not the store's current one: status-key writes move that) */
+async function modRevision(endpoint: string, key: string): Promise<number> {
+  return Number((JSON.parse(await etcdctl([endpoint], 'get', key, '-w', 'json')) as { kvs: Array<{ mod_revision: number }> }).kvs[0]?.mod_revision);
+}
+
 function metric(text: string, line: RegExp): number {
   const m = text.split('\n').find((l) => line.test(l));
   return m === undefined ? Number.NaN : Number(m.slice(m.lastIndexOf(' ') + 1));
@@ -173,13 +178,13 @@ test('--workers 2 on etcd: an etcdctl change reaches both workers; a bad value i
     pids = (await workers(admin)).map((r) => r.pid);
 
     await etcdctl([etcd.endpoint], 'put', '/junction/routes/r', JSON.stringify({ match: { pathPrefix: '/' }, backend: 'b' }));
-    const rev = Number(JSON.parse(await etcdctl([etcd.endpoint], 'get', '/junction/routes/r', '-w', 'json')).header.revision);
+    const rev = await modRevision(etcd.endpoint, '/junction/routes/r');
     await waitFor('both workers at the revision', async () => (await workers(admin)).every((r) => r.revision >= rev && r.state === 'ready'));
     const seen = await Promise.all(Array.from({ length: 12 }, (_, i) => getFresh(`http://127.0.0.1:${port}/n${i}`)));
     assert.deepEqual([...new Set(seen.map((s) => (JSON.parse(s.body) as { upstream: string }).upstream))], ['b'], 'every worker serves the new route');
 
     await etcdctl([etcd.endpoint], 'put', '/junction/routes/r', '{"match": {"pathPrefix": "/"}, "backend": ');
-    const bad = Number(JSON.parse(await etcdctl([etcd.endpoint], 'get', '/junction/routes/r', '-w', 'json')).header.revision);
+    const bad = await modRevision(etcd.endpoint, '/junction/routes/r');
     await waitFor('both workers saw the bad revision', async () => (await workers(admin)).every((r) => r.revision >= bad));
     const still = await Promise.all(Array.from({ length: 12 }, (_, i) => getFresh(`http://127.0.0.1:${port}/m${i}`)));
     assert.ok(still.every((s) => s.status === 200 && s.body.includes('"b"')), 'the last good route keeps serving on both workers');
