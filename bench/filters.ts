@@ -26,7 +26,7 @@ import { startUpstream, type NodeChild } from './lib/node-child.js';
 import type { BenchOptions } from './lib/options.js';
 import type { ProcessGroup } from './lib/process-group.js';
 import { writeResult } from './lib/results.js';
-import { disturbanceLine, intEnv, loadAvgRange, measureOnce, summarizeRuns, type LoadTarget, type MeasuredRun, type RunSummary } from './lib/rounds.js';
+import { disturbanceLine, intEnv, loadAvgRange, measureOnce, type LoadAvgRange, type RoundsLoad, summarizeRuns, type LoadTarget, type MeasuredRun, type RunSummary } from './lib/rounds.js';
 import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, textTable, type Column } from './lib/table.js';
 import { profileText } from './lib/throughput-report.js';
 import { sleep } from './lib/time.js';
@@ -82,16 +82,9 @@ export interface FilterScenarioResult {
 
 export interface FiltersReport {
   readonly machine: MachineInfo;
-  readonly load: {
-    readonly tool: string;
-    readonly connections: number;
-    readonly durationS: number;
-    readonly warmupS: number;
-    readonly rounds: number;
-    readonly request: LoadRequest;
-  };
+  readonly load: RoundsLoad & { readonly request: LoadRequest };
   readonly filterDocs: typeof FILTERS;
-  readonly loadAvgDuringRuns?: { readonly min: number; readonly max: number };
+  readonly loadAvgDuringRuns?: LoadAvgRange;
   readonly scenarios: readonly FilterScenarioResult[];
   /** BENCH_PROFILE=1: one more run of each configuration under node --cpu-prof */
   readonly profiles?: ReadonlyArray<{ readonly id: string; readonly label: string; readonly rps: number; readonly profile: ProfileSummary }>;

@@ -155,7 +155,7 @@ export function intEnv(name: string, fallback: number, min: number, max: number,
 }
 
 /** Lowest and highest 1-minute load average over some runs. */
-export function loadAvgRange(runs: Iterable<MeasuredRun>): { readonly min: number; readonly max: number } | undefined {
+export function loadAvgRange(runs: Iterable<MeasuredRun>): LoadAvgRange | undefined {
   const v = [...runs].map((r) => r.loadAvg1);
   return v.length > 0 ? { min: Math.min(...v), max: Math.max(...v) } : undefined;
 }
@@ -166,7 +166,7 @@ export function loadAvgRange(runs: Iterable<MeasuredRun>): { readonly min: numbe
  */
 export function disturbanceLine(r: {
   readonly machine: { readonly loadAvg1: number };
-  readonly loadAvgDuringRuns?: { readonly min: number; readonly max: number };
+  readonly loadAvgDuringRuns?: LoadAvgRange;
   readonly scenarios: ReadonlyArray<{ readonly runs: readonly MeasuredRun[] }>;
 }): string {
   const runs = r.scenarios.flatMap((s) => [...s.runs]);
@@ -181,4 +181,19 @@ export function disturbanceLine(r: {
     `other processes during the measured parts: ${range((x) => x.othersOnProxyCorePct, '%')} of the proxy core, ` +
     `${range((x) => x.othersOnLoadCorePct, '%')} of the load core.`
   );
+}
+
+/** How a rounds report's load ran (the tee and filters reports add what they requested). */
+export interface RoundsLoad {
+  readonly tool: string;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly rounds: number;
+}
+
+/** Lowest and highest 1-minute load average over the runs (see loadAvgRange). */
+export interface LoadAvgRange {
+  readonly min: number;
+  readonly max: number;
 }

@@ -2,7 +2,7 @@ import type { ProfileSummary } from './cpu-profile.js';
 import { loadChartSvg, summaryRow } from './load-chart.js';
 import { reportHeader, type MachineInfo } from './machine.js';
 import { profileText } from './throughput-report.js';
-import { disturbanceLine, type MeasuredRun, type RunSummary } from './rounds.js';
+import { disturbanceLine, type LoadAvgRange, type MeasuredRun, type RoundsLoad, type RunSummary } from './rounds.js';
 import { int, LOAD_COLUMNS, markdownTable, ms, rightColumns, type Column } from './table.js';
 
 export type ShadowKind = 'slow' | 'dead' | 'fast';
@@ -57,15 +57,8 @@ export interface TeeScenarioResult extends TeeScenarioDef {
 
 export interface TeeReport {
   readonly machine: MachineInfo;
-  readonly load: {
-    readonly tool: string;
-    readonly connections: number;
-    readonly durationS: number;
-    readonly warmupS: number;
-    readonly rounds: number;
-    readonly path: string;
-  };
-  readonly loadAvgDuringRuns?: { readonly min: number; readonly max: number };
+  readonly load: RoundsLoad & { readonly path: string };
+  readonly loadAvgDuringRuns?: LoadAvgRange;
   readonly scenarios: readonly TeeScenarioResult[];
   readonly goals: { readonly throughputRatio: number; readonly p99Ratio: number; readonly met?: boolean };
   /** CPU profiles of extra runs (BENCH_PROFILE=1, or auto when a goal is missed) */
