@@ -24,10 +24,9 @@ import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { RouteSeriesCache } from './observability/route-series.js';
 import { handleClientError } from './proxy/client-errors.js';
-import { compileTrust } from './proxy/forwarded.js';
+import { compileTrust } from './http/forwarded.js';
 import { createProxyHandler } from './proxy/proxy-handler.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
-import { createWebSocketProxy } from './proxy/websocket.js';
 import { GraphApplier } from './runtime/graph-applier.js';
 import { ResourceRegistry } from './runtime/resource-registry.js';
 import { StatusReporter } from './runtime/status-reporter.js';
@@ -134,12 +133,12 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
 
     // headersTimeout is enforced by Node's connection sweep: check every second, not every 30 s.
     // requireHostHeader: false lets the handler answer a missing Host with Junction's JSON 400.
+    const proxy = createProxyHandler(deps);
     const proxyServer = createServer(
       { headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
-      createProxyHandler(deps),
+      proxy.request,
     );
-    const ws = createWebSocketProxy(deps);
-    proxyServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+    proxyServer.on('upgrade', proxy.upgrade);
     proxyServer.on('clientError', (err, socket) => handleClientError(err, socket, deps.unroutedSeries));
 
     const auth = new AdminAuth(opts.adminToken);
@@ -273,7 +272,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
           draining = true;
           logger.info({ inFlight: inFlight.count }, 'shutting down: draining in-flight requests');
           await closeServer(proxyServer, opts.shutdownTimeoutMs ?? 10_000, () => inFlight.count === 0);
-          ws.close();
+          proxy.close();
           adminApi.close();
           await manager?.close();
           modules.close();

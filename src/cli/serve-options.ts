@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { HostPort } from '../junction.js';
 import { isLoopback, parseHostPort } from './host-port.js';
-import { compileTrust } from '../proxy/forwarded.js';
+import { compileTrust } from '../http/forwarded.js';
 import { UsageError } from './usage-error.js';
 
 export interface ServeOptions {

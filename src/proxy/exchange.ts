@@ -1,66 +1,47 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+import { CLIENT_CLOSED, type Arrival } from '../admission/arrival.js';
+import { respondThroughFilters } from '../admission/filter-response.js';
+import type { Admitted, FilterRun } from '../admission/forwarding.js';
 import type { JunctionError } from '../errors/junction-error.js';
-import { isGuardError } from '../canary/guard-window.js';
 import { ProxyError } from '../errors/proxy-errors.js';
-import { UpstreamStatusFailure } from '../health/breaker.js';
-import { IDEMPOTENT } from './retry-policy.js';
-import type { FilterChain } from '../filters/chain.js';
-import type { FilterRequest } from '../filters/filter-exchange.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
-import type { FilterReply, FilterResponse } from '../filters/types.js';
+import { UpstreamStatusFailure } from '../health/breaker.js';
+import { downstreamHeaders } from '../http/header-policy.js';
+import type { BackendRuntime, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 import type { PrimaryTap } from '../tee/compare-pair.js';
-import type { BackendRuntime, ChoiceSink, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
-import { sendError } from './error-response.js';
 import type { ProxyDeps } from './proxy-deps.js';
-import { downstreamResponseHeaders } from './response-headers.js';
+import { IDEMPOTENT } from './retry-policy.js';
 import { classifyUpstreamError } from './upstream-errors.js';
-
-/** The status recorded when the client went away before the response was complete (nginx's 499). */
-export const CLIENT_CLOSED = 499;
 
 function ignore(): void {}
 
 const BODY_TOO_LARGE = new ProxyError('body_too_large', 'the request body is larger than this route accepts');
 
-/** A local reply's body: strings and bytes as they are, anything else as JSON. */
-function encodeReplyBody(body: unknown): { body: Buffer; type: string | undefined } {
-  if (body === undefined || body === null) return { body: Buffer.alloc(0), type: undefined };
-  if (typeof body === 'string') return { body: Buffer.from(body), type: 'text/plain; charset=utf-8' };
-  if (body instanceof Uint8Array) return { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), type: 'application/octet-stream' };
-  return { body: Buffer.from(JSON.stringify(body)), type: 'application/json' };
-}
-
 /**
- * One request's trip through the proxy, and the undici dispatch handler for its upstream call.
- * One object per request holds all per-request state; its methods are the handler callbacks, so
- * forwarding allocates no closures beyond the two listeners on the response.
+ * One admitted request's trip upstream over HTTP, and the undici dispatch handler for it. It is
+ * made once admission has decided the route, target and first server, and holds the per-attempt
+ * state; its methods are the handler callbacks, so forwarding allocates no closures beyond the
+ * listeners on the response.
  */
-export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
-  readonly start = performance.now();
-  route: RouteRuntime | undefined;
-  target: RouteTarget | undefined;
-  backend: BackendRuntime | undefined;
-  /** a Set-Cookie value the route's chooser wants on the response (sticky canary) */
-  setCookie: string | undefined = undefined;
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly arrival: Arrival;
+  readonly route: RouteRuntime;
+  readonly target: RouteTarget;
+  readonly backend: BackendRuntime;
+  readonly filters: FilterRun | undefined;
+  /** path and query as sent upstream */
+  readonly path: string;
+  readonly headers: string[];
+  readonly hasBody: boolean;
   /** the primary response's digest, when a tee of the route compares */
-  tap: PrimaryTap | undefined = undefined;
-  /** the route's filters and the request as they see it (routes with filters only) */
-  chain: FilterChain | undefined = undefined;
-  fx: FilterRequest | undefined = undefined;
-  /** how many filters' onRequest ran (their onResponse run, in reverse) */
-  filtersRan = 0;
-  server: ServerRuntime | undefined;
-  status = 0;
+  readonly tap: PrimaryTap | undefined;
+  #server: ServerRuntime;
+  #status = 0;
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #upstreamStart = 0;
   #loadOpen = false;
-  #done = false;
-  #path = '';
-  #headers: string[] = [];
-  #hasBody = false;
   #retries = 0;
   #tried: Set<string> | undefined;
   /** set while a retryable answer is being read and dropped: the server to try next */
@@ -69,42 +50,47 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   #settleFail: ((err?: Error) => void) | undefined;
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
-    readonly requestId: string,
-    readonly clientIp: string,
+    admitted: Admitted,
+    hasBody: boolean,
+    tap: PrimaryTap | undefined,
     private readonly deps: ProxyDeps,
   ) {
-    deps.inFlight.count++;
+    this.arrival = admitted.arrival;
+    this.route = admitted.route;
+    this.target = admitted.target;
+    this.backend = admitted.target.backend;
+    this.filters = admitted.filters;
+    this.path = admitted.path;
+    this.headers = admitted.headers;
+    this.#server = admitted.server;
+    this.hasBody = hasBody;
+    this.tap = tap;
   }
 
-  /** Listens for the client going away (before forwarding, e.g. while filters run). */
-  watchClient(): void {
-    this.res.on('close', this.#onClientClose);
+  /** the server of the current (or last) attempt */
+  get server(): ServerRuntime {
+    return this.#server;
   }
 
-  get done(): boolean {
-    return this.#done;
+  get #done(): boolean {
+    return this.arrival.ended;
   }
 
   /**
-   * Sends the request to `server` and streams the answer back. Each attempt goes through the
-   * server's breaker; failures before any response byte may be retried on another server (see
+   * Sends the request to the first server and streams the answer back. Each attempt goes through
+   * the server's breaker; failures before any response byte may be retried on another server (see
    * #retryTarget).
    */
-  forward(server: ServerRuntime, path: string, headers: string[], hasBody: boolean): void {
-    this.#path = path;
-    this.#headers = headers;
-    this.#hasBody = hasBody;
-    if (this.chain === undefined) this.res.on('close', this.#onClientClose);
-    const limit = this.fx?.bodyLimit;
-    if (limit !== undefined && hasBody) this.#limitBody(limit);
-    (this.backend as BackendRuntime).retry.budget.onRequest();
-    this.#attempt(server);
+  start(): void {
+    this.arrival.res.on('close', this.#onClientClose);
+    const limit = this.filters?.fx.bodyLimit;
+    if (limit !== undefined && this.hasBody) this.#limitBody(limit);
+    this.backend.retry.budget.onRequest();
+    this.#attempt(this.#server);
   }
 
   #attempt(server: ServerRuntime): void {
-    this.server = server;
+    this.#server = server;
     this.#abort = undefined;
     const breaker = server.health?.breaker;
     if (breaker === undefined) this.#send().catch(ignore);
@@ -116,8 +102,9 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     new Promise<void>((resolve, reject) => {
       this.#settleOk = resolve;
       this.#settleFail = reject;
-      const server = this.server as ServerRuntime;
-      const backend = this.backend as BackendRuntime;
+      const server = this.#server;
+      const backend = this.backend;
+      const req = this.arrival.req;
       server.load.begin();
       this.#loadOpen = true;
       this.#upstreamStart = performance.now();
@@ -125,10 +112,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
         server.upstream.pool.dispatch(
           {
             origin: server.upstream.origin,
-            path: this.#path,
-            method: this.req.method as Dispatcher.HttpMethod,
-            headers: this.#headers,
-            body: this.#hasBody ? this.req : null,
+            path: this.path,
+            method: req.method as Dispatcher.HttpMethod,
+            headers: this.headers,
+            body: this.hasBody ? req : null,
             headersTimeout: backend.headersTimeoutMs,
             bodyTimeout: backend.bodyTimeoutMs,
           },
@@ -145,8 +132,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     if (this.#done) return;
     const next = this.#retryTarget();
     if (next !== undefined) return this.#attempt(next);
-    const backend = this.backend as BackendRuntime;
-    this.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`));
+    this.fail(new ProxyError('no_server', `backend ${this.backend.id} has no available server`));
   };
 
   /**
@@ -156,11 +142,10 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
    */
   #settle(ok: boolean, failure?: Error): void {
     if (this.#settleOk === undefined) return;
-    const server = this.server;
     if (ok) this.#settleOk();
     else this.#settleFail?.(failure);
     this.#settleOk = this.#settleFail = undefined;
-    server?.health?.record(!(failure !== undefined && !(failure instanceof UpstreamStatusFailure)));
+    this.#server.health?.record(!(failure !== undefined && !(failure instanceof UpstreamStatusFailure)));
   }
 
   /**
@@ -169,13 +154,14 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
    * each on a server not tried yet, and within the backend's retry budget.
    */
   #retryTarget(): ServerRuntime | undefined {
-    const backend = this.backend as BackendRuntime;
+    const backend = this.backend;
     const policy = backend.retry;
-    if (this.#retries >= policy.attempts || this.#hasBody || this.res.headersSent || !IDEMPOTENT.has(this.req.method ?? '')) return undefined;
+    const { req, res } = this.arrival;
+    if (this.#retries >= policy.attempts || this.hasBody || res.headersSent || !IDEMPOTENT.has(req.method ?? '')) return undefined;
     if (!policy.budget.canRetry()) return undefined;
     const tried = (this.#tried ??= new Set<string>());
-    if (this.server !== undefined) tried.add(this.server.id);
-    const next = backend.balancer.pick({ headers: this.req.headers, clientIp: this.clientIp, exclude: tried });
+    tried.add(this.#server.id);
+    const next = backend.balancer.pick({ headers: req.headers, clientIp: this.arrival.clientIp, exclude: tried });
     if (next === undefined) return undefined;
     this.#retries++;
     policy.budget.onRetry();
@@ -192,7 +178,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
     if (statusCode < 200) return true; // 1xx informational: Node's server handles 100-continue itself
     this.#endLoad(false);
     this.#settle(statusCode < 500, statusCode < 500 ? undefined : new UpstreamStatusFailure(statusCode));
-    if ((this.backend as BackendRuntime).retry.retriesStatus(statusCode)) {
+    if (this.backend.retry.retriesStatus(statusCode)) {
       const next = this.#retryTarget();
       if (next !== undefined) {
         // read and drop this answer, then try the next server
@@ -200,16 +186,31 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
         return true;
       }
     }
-    this.status = statusCode;
+    this.#status = statusCode;
     this.#resume = resume;
-    const res = this.res;
+    const { res, requestId, setCookie } = this.arrival;
     if (res.destroyed) return false;
     this.tap?.digest.onHeaders(statusCode, rawHeaders);
-    const headers = downstreamResponseHeaders(rawHeaders, this.requestId);
-    if (this.setCookie !== undefined) headers.push('set-cookie', this.setCookie);
+    const headers = downstreamHeaders(rawHeaders, requestId);
+    if (setCookie !== undefined) headers.push('set-cookie', setCookie);
     res.on('drain', this.#onDrain);
-    if (this.chain?.hasResponse === true && this.filtersRan > 0) {
-      return this.#respondThroughFilters({ status: statusCode, headers: headerObject(headers) }, statusText, undefined);
+    const filters = this.filters;
+    if (filters !== undefined && filters.chain.hasResponse && filters.ran > 0) {
+      const fr = { status: statusCode, headers: headerObject(headers) };
+      return respondThroughFilters(
+        filters,
+        fr,
+        () => {
+          if (this.#done || res.destroyed) return;
+          this.#status = fr.status;
+          res.writeHead(fr.status, fr.status === statusCode ? statusText || undefined : undefined, flatHeaders(fr.headers));
+          this.#resume?.();
+        },
+        (err) => {
+          this.#abort?.(err);
+          this.fail(err);
+        },
+      );
     }
     res.writeHead(statusCode, statusText || undefined, headers);
     return true;
@@ -218,7 +219,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   onData(chunk: Buffer): boolean {
     if (this.#retryNext !== undefined) return true;
     this.tap?.digest.onData(chunk);
-    return this.res.write(chunk);
+    return this.arrival.res.write(chunk);
   }
 
   onComplete(): void {
@@ -228,9 +229,9 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
       if (!this.#done) this.#attempt(next);
       return;
     }
-    this.res.end();
+    this.arrival.res.end();
     this.tap?.done(true);
-    this.#finish(this.status);
+    this.#finish(this.#status);
   }
 
   onError(err: Error): void {
@@ -248,77 +249,28 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
       return;
     }
     const { kind, error } = classifyUpstreamError(err);
-    if (this.res.destroyed || (this.req.destroyed && !this.req.complete)) {
+    const { req, res } = this.arrival;
+    if (res.destroyed || (req.destroyed && !req.complete)) {
       this.tap?.done(false);
       this.#finish(CLIENT_CLOSED);
       return;
     }
-    this.deps.metrics.upstreamErrors.labels(this.backend?.id ?? '', kind).inc();
-    if ((this.backend as BackendRuntime).retry.retriesKind(kind)) {
+    this.deps.metrics.upstreamErrors.labels(this.backend.id, kind).inc();
+    if (this.backend.retry.retriesKind(kind)) {
       const retry = this.#retryTarget();
       if (retry !== undefined) return this.#attempt(retry);
     }
     this.tap?.done(false);
-    if (this.res.headersSent) {
-      this.res.destroy(err);
-      this.#finish(this.status || error.status, kind);
+    if (res.headersSent) {
+      res.destroy(err);
+      this.#finish(this.#status || error.status, kind);
       return;
     }
     this.fail(error, kind);
   }
 
-  // ---- filters ----
-
-  /** Answers with a filter's local reply, through the response filters of those that ran. */
-  replyLocally(reply: FilterReply): void {
-    const { body, type } = encodeReplyBody(reply.body);
-    const headers = headerObject(flatHeaders(reply.headers ?? {}));
-    if (type !== undefined && headers['content-type'] === undefined) headers['content-type'] = type;
-    headers['content-length'] = String(body.length);
-    if (headers['x-request-id'] === undefined) headers['x-request-id'] = this.requestId;
-    this.#respondThroughFilters({ status: reply.status, headers }, undefined, body);
-  }
-
-  /**
-   * Runs the response filters, then writes the head (and the body, for a local reply). Returns
-   * false while asynchronous filters run (undici pauses the upstream body meanwhile).
-   */
-  #respondThroughFilters(fr: FilterResponse, statusText: string | undefined, body: Buffer | undefined): boolean {
-    const chain = this.chain as FilterChain;
-    const status = fr.status;
-    const write = (): void => {
-      if (this.#done || this.res.destroyed) return;
-      this.status = fr.status;
-      this.res.writeHead(fr.status, fr.status === status ? statusText || undefined : undefined, flatHeaders(fr.headers));
-      if (body !== undefined) {
-        this.res.end(this.req.method === 'HEAD' ? undefined : body);
-        this.#finish(fr.status, 'local');
-      }
-    };
-    const failed = (err: unknown): void => {
-      this.#abort?.(err as Error);
-      this.fail(err as JunctionError);
-    };
-    let r: void | Promise<void>;
-    try {
-      r = chain.runResponse(this.fx as FilterRequest, fr, this.filtersRan);
-    } catch (err) {
-      failed(err);
-      return false;
-    }
-    if (r === undefined) {
-      write();
-      return true;
-    }
-    r.then(() => {
-      write();
-      this.#resume?.();
-    }, failed);
-    return false;
-  }
-
   #limitBody(limit: number): void {
-    const req = this.req;
+    const { req, res } = this.arrival;
     let seen = 0;
     req.pause(); // undici resumes it when it starts sending; until then nothing flows past the count
     const onData = (chunk: Buffer): void => {
@@ -327,9 +279,9 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
       req.off('data', onData);
       req.pause();
       // nothing more of this body is read: the connection closes once the 413 is out
-      if (!this.res.headersSent) this.res.setHeader('connection', 'close');
+      if (!res.headersSent) res.setHeader('connection', 'close');
       const socket = req.socket as typeof req.socket | null;
-      this.res.once('finish', () => socket?.destroy());
+      res.once('finish', () => socket?.destroy());
       this.fail(BODY_TOO_LARGE);
       this.#abort?.(new Error('request body over the limit'));
     };
@@ -338,11 +290,9 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
 
   // ---- ending ----
 
-  /** Answers with a Junction error (404, 502, 503, ...) and records it. */
+  /** Answers with a Junction error (502, 503, 504, 413, ...) and records it. */
   fail(err: JunctionError, detail?: string): void {
-    if (this.#done) return;
-    sendError(this.res, err, this.requestId);
-    this.#finish(err.status, detail ?? err.code);
+    this.arrival.fail(err, this.route, this.target, this.#server, detail);
   }
 
   #onDrain = (): void => {
@@ -363,37 +313,11 @@ export class Exchange implements Dispatcher.DispatchHandler, ChoiceSink {
   #endLoad(failed: boolean): void {
     if (!this.#loadOpen) return;
     this.#loadOpen = false;
-    this.server?.load.end(performance.now() - this.#upstreamStart, failed);
+    this.#server.load.end(performance.now() - this.#upstreamStart, failed);
   }
 
   #finish(status: number, detail?: string): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.deps.inFlight.count--;
-    this.status = status;
-    const elapsedMs = performance.now() - this.start;
-    const target = this.target;
-    if (target !== undefined) {
-      target.series.record(status, elapsedMs / 1000);
-      if (target.guard !== undefined && status !== CLIENT_CLOSED) target.guard.record(isGuardError(status));
-    } else this.deps.unroutedSeries.record(status, elapsedMs / 1000);
-    const route = this.route;
-    const access = this.deps.accessLog;
-    if (access !== undefined) {
-      const req = this.req;
-      access.record({
-        reqId: this.requestId,
-        ip: this.clientIp,
-        method: req.method,
-        host: req.headers.host,
-        url: req.url,
-        status,
-        ms: elapsedMs,
-        route: route?.id,
-        backend: this.backend?.id,
-        server: this.server?.id,
-        detail,
-      });
-    }
+    this.#status = status;
+    this.arrival.end(status, this.route, this.target, this.#server, detail);
   }
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { JunctionError } from '../errors/junction-error.js';
+import type { JunctionError } from './junction-error.js';
 
 /**
  * Answers with Junction's short JSON error body `{"error": code, "message": ...}` (SPEC §4).

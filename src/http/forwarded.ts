@@ -1,6 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { ForwardedInfo } from './request-headers.js';
+
+/** What the upstream is told about the client and the request. */
+export interface ForwardedInfo {
+  /** the X-Forwarded-For value to send (the peer, or a trusted proxy's chain plus the peer) */
+  readonly forwardedFor: string;
+  readonly proto: 'http' | 'https';
+  readonly requestId: string;
+  /** the request's host (Host, or an absolute-form target's authority), reported in X-Forwarded-Host */
+  readonly host: string | undefined;
+}
+
+/** ForwardedInfo and the client's address (the first untrusted hop). */
+export interface Forwarded extends ForwardedInfo {
+  readonly clientIp: string;
+}
 
 export type TrustFn = (addr: string, hop: number) => boolean;
 
@@ -31,7 +45,7 @@ export function forwardedOf(
   proto: 'http' | 'https',
   host: string | undefined,
   requestId: string,
-): ForwardedInfo & { readonly clientIp: string } {
+): Forwarded {
   const peer = peerOf(req);
   if (trust === undefined || !trust(peer, 0)) return { clientIp: peer, forwardedFor: peer, proto, host, requestId };
   const prior = req.headers['x-forwarded-for'];

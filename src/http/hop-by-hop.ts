@@ -24,19 +24,21 @@ export const REQUEST_DROPPED: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The extra header names a `Connection` value lists (`Connection: close, x-foo` → {x-foo}), or
- * undefined when it lists none (the common `keep-alive` / `close` case allocates nothing).
+ * Adds to `into` the extra header names a `Connection` value lists (`Connection: close, x-foo` →
+ * {x-foo}) and returns it, or returns `into` as it was (undefined by default) when the value lists
+ * none: the common `keep-alive` / `close` / `upgrade` cases allocate nothing.
  */
-export function connectionNamed(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+export function connectionNamed(value: string | string[] | undefined, into?: Set<string>): Set<string> | undefined {
+  if (value === undefined) return into;
   const joined = Array.isArray(value) ? value.join(',') : value;
-  const lower = joined.toLowerCase();
-  if (lower === 'keep-alive' || lower === 'close' || lower === 'upgrade') return undefined;
-  let out: Set<string> | undefined;
-  for (const token of lower.split(',')) {
+  if (joined.length <= 10) {
+    const v = joined.toLowerCase();
+    if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return into;
+  }
+  for (const token of joined.toLowerCase().split(',')) {
     const name = token.trim();
     if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
-    (out ??= new Set()).add(name);
+    (into ??= new Set()).add(name);
   }
-  return out;
+  return into;
 }

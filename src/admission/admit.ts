@@ -1,0 +1,80 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../errors/proxy-errors.js';
+import type { FilterChain, RequestOutcome } from '../filters/chain.js';
+import { FilterRequest } from '../filters/filter-exchange.js';
+import { upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
+import type { ForwardedInfo } from '../http/forwarded.js';
+import type { RouteRuntime } from '../runtime/graph.js';
+import { Arrival, CLIENT_CLOSED, type AdmissionDeps } from './arrival.js';
+import { replyLocally } from './filter-response.js';
+import type { FilterRun, Forwarding } from './forwarding.js';
+import { requestTarget, type RequestTarget } from './request-target.js';
+
+const NOT_READY = new ProxyError('not_ready', 'Junction has not applied a configuration yet');
+const NO_ROUTE = new ProxyError('no_route', 'no route matches this request');
+const FILTERS_FAILED = new ProxyError('upstream_error', 'the request failed');
+
+/**
+ * The one admission path every request passes, whatever carried it (HTTP/1.1, an upgrade):
+ * the current graph captured once, request id, Host and request-target checks, path
+ * normalisation, route match, the route's request filters (which may answer locally — an
+ * upgrade is refused the same way), the target choice with its sticky cookie, the server pick.
+ * Only then does `forwarding`, the one step that differs by protocol, take the request upstream.
+ */
+export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResponse, forwarding: Forwarding): void {
+  const a = new Arrival(req, res, deps);
+  const graph = deps.switcher.current;
+  if (graph === undefined) return a.fail(NOT_READY);
+  const t = requestTarget(req);
+  if (t instanceof ProxyError) return a.fail(t);
+  const route = graph.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers })?.value;
+  if (route === undefined) return a.fail(NO_ROUTE);
+  const info = t.host === req.headers.host || a.forwarded.host !== req.headers.host ? a.forwarded : { ...a.forwarded, host: t.host };
+  if (route.chain !== undefined) return filterThenChoose(a, route, route.chain, t, info, forwarding);
+  choose(a, route, undefined, req.headers, t.upstreamPath, upstreamHeadersFromRaw(req.rawHeaders, req.headers.connection, info), forwarding);
+}
+
+/**
+ * The route's request filters (synchronously when every filter is), then a local reply, a
+ * failure, or the choice with what the filters made of the request.
+ */
+function filterThenChoose(a: Arrival, route: RouteRuntime, chain: FilterChain, t: RequestTarget, info: ForwardedInfo, forwarding: Forwarding): void {
+  const fx = new FilterRequest(a.req, t.path, t.query, a.clientIp, route.id, a.requestId);
+  const after = (o: RequestOutcome): void => {
+    if (a.ended) return; // the client left while the filters ran
+    const run: FilterRun = { chain, fx, ran: o.ran };
+    if (o.error !== undefined) return a.fail(o.error, route);
+    if (o.reply !== undefined) return replyLocally(a, route, run, o.reply);
+    choose(a, route, run, fx.headers as IncomingHttpHeaders, fx.path + fx.query, upstreamHeadersFromObject(fx.headers, info), forwarding);
+  };
+  const outcome = chain.runRequest(fx);
+  if (!(outcome instanceof Promise)) return after(outcome);
+  const onClose = (): void => a.end(CLIENT_CLOSED, route);
+  a.res.once('close', onClose);
+  outcome
+    .then((o) => {
+      a.res.off('close', onClose);
+      after(o);
+    })
+    .catch((err: unknown) => {
+      a.deps.logger.error({ err, route: route.id }, 'request failed after its filters ran');
+      a.fail(FILTERS_FAILED, route);
+    });
+}
+
+/** The route's target (a split's arm, sticky cookie included) and the server its balancer picks. */
+function choose(
+  a: Arrival,
+  route: RouteRuntime,
+  filters: FilterRun | undefined,
+  headers: IncomingHttpHeaders,
+  path: string,
+  upstreamHeaders: string[],
+  forwarding: Forwarding,
+): void {
+  const target = route.chooser.choose(headers, a.clientIp, a);
+  const backend = target.backend;
+  const server = backend.balancer.pick({ headers, clientIp: a.clientIp });
+  if (server === undefined) return a.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`), route, target);
+  forwarding.forward({ arrival: a, route, target, server, filters, path, headers: upstreamHeaders });
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import type { Admitted, Forwarding } from '../admission/forwarding.js';
+import { PrimaryTap } from '../tee/compare-pair.js';
+import { Exchange } from './exchange.js';
+import type { ProxyDeps } from './proxy-deps.js';
+
+/**
+ * Forwarding over HTTP: the route's tees are offered a copy, then an Exchange takes the request to
+ * the picked server through undici and streams the answer back.
+ */
+export function httpForwarding(deps: ProxyDeps): Forwarding {
+  return {
+    forward(ad: Admitted): void {
+      const { req, requestId, clientIp } = ad.arrival;
+      const body = hasBody(req);
+      const { tees, compareHeaders } = ad.route;
+      let tap: PrimaryTap | undefined;
+      if (tees.length > 0) {
+        // Copies go out first, in this same tick: a body copy must start listening before undici
+        // starts reading the request for the primary. Nothing here waits for the shadow.
+        if (compareHeaders !== undefined) tap = new PrimaryTap(compareHeaders);
+        for (const tee of tees) tee.offer({ req, requestId, clientIp, headers: ad.headers, path: ad.path, hasBody: body, tap });
+      }
+      new Exchange(ad, body, tap, deps).start();
+    },
+  };
+}
+
+/** Whether the request has a body to stream (Content-Length other than 0, or Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  if (len !== undefined) return len !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
