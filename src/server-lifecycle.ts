@@ -12,7 +12,7 @@ export class ListenError extends JunctionError {
           : cause.code === 'EADDRNOTAVAIL'
             ? 'address not available on this machine'
             : cause.message;
-    super('listen_failed', 1, `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${what}): ${reason}`, { cause });
+    super('listen_failed', `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${what}): ${reason}`, { cause });
   }
 }
 

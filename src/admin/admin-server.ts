@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdminRouter } from './admin-router.js';
 import type { AdminAuth } from './auth.js';
-import { sendApiError, sendJson, sendText } from './http-util.js';
+import { sendError } from '../errors/error-response.js';
+import { HttpError } from '../errors/junction-error.js';
+import { sendJson, sendText } from './http-util.js';
 
 export interface AdminContext {
   readonly auth: AdminAuth;
@@ -38,7 +40,7 @@ export function createAdminServer(ctx: AdminContext): { server: Server; router: 
   const server = createServer((req, res) => {
     handle(ctx, router, req, res).catch((err: unknown) => {
       ctx.logger.error({ err, url: req.url }, 'admin request failed');
-      if (!res.headersSent) sendApiError(res, 500, 'internal', 'the admin request failed');
+      if (!res.headersSent) sendError(res, new HttpError('internal', 'the admin request failed'));
       else res.destroy();
     });
   });
@@ -51,18 +53,18 @@ async function handle(ctx: AdminContext, router: AdminRouter, req: IncomingMessa
   try {
     url = new URL(req.url ?? '/', 'http://admin');
   } catch {
-    return sendApiError(res, 400, 'bad_request', 'malformed request target');
+    return sendError(res, new HttpError('bad_request', 'malformed request target'));
   }
   if (url.pathname.startsWith('/api/') && !ctx.auth.allows(req)) {
     res.setHeader('www-authenticate', 'Bearer realm="junction"');
-    return sendApiError(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
+    return sendError(res, new HttpError('unauthorized', 'a valid "Authorization: Bearer <token>" header is required'));
   }
   const found = router.find(req.method ?? 'GET', url.pathname);
   if (found === undefined && ctx.fallback) return ctx.fallback(req, res);
-  if (found === undefined) return sendApiError(res, 404, 'not_found', `no admin endpoint ${url.pathname}`);
+  if (found === undefined) return sendError(res, new HttpError('not_found', `no admin endpoint ${url.pathname}`));
   if ('allowed' in found) {
     res.setHeader('allow', found.allowed.join(', '));
-    return sendApiError(res, 405, 'method_not_allowed', `use ${found.allowed.join(' or ')}`);
+    return sendError(res, new HttpError('method_not_allowed', `use ${found.allowed.join(' or ')}`));
   }
   await found.handler(req, res, found.params, url);
 }

@@ -15,7 +15,3 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }
-
-export function sendApiError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
-  sendJson(res, status, { error: code, message, ...extra });
-}

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { ProxyError } from '../errors/proxy-errors.js';
+import { HttpError } from '../errors/junction-error.js';
 import type { FilterChain, RequestOutcome } from '../filters/chain.js';
 import { FilterRequest } from '../filters/filter-exchange.js';
 import { upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
@@ -10,9 +10,9 @@ import { replyLocally } from './filter-response.js';
 import type { FilterRun, Forwarding } from './forwarding.js';
 import { requestTarget, type RequestTarget } from './request-target.js';
 
-const NOT_READY = new ProxyError('not_ready', 'Junction has not applied a configuration yet');
-const NO_ROUTE = new ProxyError('no_route', 'no route matches this request');
-const FILTERS_FAILED = new ProxyError('upstream_error', 'the request failed');
+const NOT_READY = new HttpError('not_ready', 'Junction has not applied a configuration yet');
+const NO_ROUTE = new HttpError('no_route', 'no route matches this request');
+const FILTERS_FAILED = new HttpError('upstream_error', 'the request failed');
 
 /**
  * The one admission path every request passes, whatever carried it (HTTP/1.1, an upgrade):
@@ -26,7 +26,7 @@ export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResp
   const graph = deps.switcher.current;
   if (graph === undefined) return a.fail(NOT_READY);
   const t = requestTarget(req);
-  if (t instanceof ProxyError) return a.fail(t);
+  if (t instanceof HttpError) return a.fail(t);
   const route = graph.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers })?.value;
   if (route === undefined) return a.fail(NO_ROUTE);
   const info = t.host === req.headers.host || a.forwarded.host !== req.headers.host ? a.forwarded : { ...a.forwarded, host: t.host };
@@ -75,6 +75,6 @@ function choose(
   const target = route.chooser.choose(headers, a.clientIp, a);
   const backend = target.backend;
   const server = backend.balancer.pick({ headers, clientIp: a.clientIp });
-  if (server === undefined) return a.fail(new ProxyError('no_server', `backend ${backend.id} has no available server`), route, target);
+  if (server === undefined) return a.fail(new HttpError('no_server', `backend ${backend.id} has no available server`), route, target);
   forwarding.forward({ arrival: a, route, target, server, filters, path, headers: upstreamHeaders });
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { isGuardError } from '../canary/guard-window.js';
 import { sendError } from '../errors/error-response.js';
-import type { JunctionError } from '../errors/junction-error.js';
+import type { HttpError } from '../errors/junction-error.js';
 import { forwardedOf, type Forwarded, type TrustFn } from '../http/forwarded.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { AccessLog } from '../observability/access-log.js';
@@ -75,7 +75,7 @@ export class Arrival implements ChoiceSink {
   }
 
   /** Answers with a Junction error and records it. */
-  fail(err: JunctionError, route?: RouteRuntime, target?: RouteTarget, server?: ServerRuntime, detail?: string): void {
+  fail(err: HttpError, route?: RouteRuntime, target?: RouteTarget, server?: ServerRuntime, detail?: string): void {
     if (this.#ended) return;
     sendError(this.res, err, this.requestId);
     this.end(err.status, route, target, server, detail ?? err.code);

@@ -1,4 +1,4 @@
-import type { JunctionError } from '../errors/junction-error.js';
+import type { HttpError } from '../errors/junction-error.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
 import type { FilterReply, FilterResponse } from '../filters/types.js';
 import type { RouteRuntime } from '../runtime/graph.js';
@@ -10,12 +10,12 @@ import type { FilterRun } from './forwarding.js';
  * wrote synchronously, false while asynchronous filters run (`write` follows when they finish).
  * A filter that throws or rejects ends in `failed` instead.
  */
-export function respondThroughFilters(run: FilterRun, fr: FilterResponse, write: () => void, failed: (err: JunctionError) => void): boolean {
+export function respondThroughFilters(run: FilterRun, fr: FilterResponse, write: () => void, failed: (err: HttpError) => void): boolean {
   let r: void | Promise<void>;
   try {
     r = run.chain.runResponse(run.fx, fr, run.ran);
   } catch (err) {
-    failed(err as JunctionError);
+    failed(err as HttpError);
     return false;
   }
   if (r === undefined) {

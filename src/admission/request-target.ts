@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ProxyError } from '../errors/proxy-errors.js';
+import { HttpError } from '../errors/junction-error.js';
 import { normalizePath } from '../routing/normalize-path.js';
 
 /** Where a request goes, as admission reads it from the request line and Host. */
@@ -14,8 +14,8 @@ export interface RequestTarget {
   readonly upstreamPath: string;
 }
 
-const BAD_PATH = new ProxyError('bad_request', 'the request target is not a valid path');
-const NO_HOST = new ProxyError('bad_request', 'an HTTP/1.1 request needs a Host header');
+const BAD_PATH = new HttpError('bad_request', 'the request target is not a valid path');
+const NO_HOST = new HttpError('bad_request', 'an HTTP/1.1 request needs a Host header');
 
 /**
  * The Host and request-target checks every request passes: an HTTP/1.1 request needs a Host;
@@ -23,7 +23,7 @@ const NO_HOST = new ProxyError('bad_request', 'an HTTP/1.1 request needs a Host 
  * replace Host; the path is normalized (RFC 3986 dot segments, percent-encoding; see
  * normalize-path.ts) or the request is refused.
  */
-export function requestTarget(req: IncomingMessage): RequestTarget | ProxyError {
+export function requestTarget(req: IncomingMessage): RequestTarget | HttpError {
   let host = req.headers.host;
   if (host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return NO_HOST;
   let url = req.url ?? '/';

@@ -1,3 +1,4 @@
+import type { ProcessErrorCode } from '../errors/catalogue.js';
 import { JunctionError } from '../errors/junction-error.js';
 
 /**
@@ -12,12 +13,12 @@ export interface IpcPort {
 /** A call across the pipe failed: the other side threw, went away, or did not answer in time. */
 export class IpcCallError extends JunctionError {
   constructor(
-    code: string,
+    code: Extract<ProcessErrorCode, `ipc_${string}`>,
     message: string,
     /** the code of the error thrown on the other side, when it had one */
     readonly remoteCode?: string,
   ) {
-    super(code, 500, message);
+    super(code, message);
   }
 }
 

@@ -4,7 +4,9 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { createAdminServer } from '../admin/admin-server.js';
 import type { AdminAuth } from '../admin/auth.js';
-import { sendApiError, sendJson } from '../admin/http-util.js';
+import { sendJson } from '../admin/http-util.js';
+import { sendError } from '../errors/error-response.js';
+import { HttpError } from '../errors/junction-error.js';
 import { scrapeWorkers, type PrimaryMetrics } from './cluster-metrics.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
 import { WorkerOp } from './worker-protocol.js';
@@ -47,7 +49,7 @@ export function createPrimaryAdmin(opts: PrimaryAdminOptions): Server {
     opts.logger.debug({ err }, 'admin pass-through to a worker failed');
     if (resOrSocket && 'writeHead' in resOrSocket) {
       const res = resOrSocket as ServerResponse;
-      if (!res.headersSent) sendApiError(res, 502, 'worker_unavailable', 'the worker answering the admin API went away; retry');
+      if (!res.headersSent) sendError(res, new HttpError('worker_unavailable', 'the worker answering the admin API went away; retry'));
       else res.destroy();
     } else (resOrSocket as Duplex | undefined)?.destroy();
   });
@@ -69,7 +71,7 @@ export function createPrimaryAdmin(opts: PrimaryAdminOptions): Server {
     scrape: () => scrapeWorkers(pool.slots, opts.metrics),
     fallback: (req: IncomingMessage, res: ServerResponse) => {
       const slot = target();
-      if (!slot?.state) return sendApiError(res, 503, 'no_worker', 'no worker is ready to answer the admin API yet');
+      if (!slot?.state) return sendError(res, new HttpError('no_worker', 'no worker is ready to answer the admin API yet'));
       proxy.web(req, res, { target: `http://127.0.0.1:${slot.state.adminPort}` });
     },
   });

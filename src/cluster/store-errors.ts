@@ -1,14 +1,13 @@
-import { STORE_ERROR_CODES, StoreError, StoreUnavailableError, type StoreErrorCode } from '../config/store/errors.js';
+import { StoreError, StoreUnavailableError, type StoreErrorCode } from '../config/store/errors.js';
+import { STORE_ERRORS } from '../errors/catalogue.js';
 import { IpcCallError } from './ipc-channel.js';
 
-const CODES: ReadonlySet<string> = new Set(STORE_ERROR_CODES);
+const CODES: ReadonlySet<string> = new Set(STORE_ERRORS);
 
 /** A store error raised in the primary, seen in a worker: the same code and message. */
 export class RemoteStoreError extends StoreError {
-  readonly code: StoreErrorCode;
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

@@ -35,7 +35,7 @@ export interface WorkerPoolOptions {
 
 export class WorkerStartError extends JunctionError {
   constructor(index: number, reason: string) {
-    super('worker_start_failed', 1, `worker ${index} could not start: ${reason}`);
+    super('worker_start_failed', `worker ${index} could not start: ${reason}`);
   }
 }
 

@@ -3,7 +3,7 @@ import type { ConfigState, KeyEntry } from './config-state.js';
 import { routeBackendRefs } from './decode/route-rules.js';
 import { backendConfig, serverConfig } from './backend-config.js';
 import { deepFreeze } from './deep-freeze.js';
-import { ConfigIssueCode, type ConfigIssue } from './issues.js';
+import type { ConfigIssue } from './issues.js';
 import type { BackendSpec, ServerSpec } from './schema/backend.js';
 import type { SnapshotMemo } from './snapshot-memo.js';
 import type { FilterSpec } from './schema/filter.js';
@@ -84,7 +84,7 @@ export function buildSnapshot(
           issues.push({
             key: entry.key,
             field: e.field,
-            code: ConfigIssueCode.invalidValue,
+            code: 'invalid_value',
             message: `${e.field} ${e.message}${keep ? `; revision ${old.modRevision} keeps serving` : ''}${keep && opts.filters.retired(old.spec.type) ? ' (its module file was removed)' : ''}`,
             revision: valid.modRevision,
           });
@@ -115,7 +115,7 @@ export function buildSnapshot(
     retained.add(old.key);
     issues.push({
       key: old.key,
-      code: ConfigIssueCode.retained,
+      code: 'retained',
       message: `${what} ${id} is gone or unusable but still used by ${routeKey}: its last version keeps serving`,
       revision: old.modRevision,
     });
@@ -160,7 +160,7 @@ export function buildSnapshot(
     const fallback = last && last.modRevision !== entry.valid.modRevision && resolve(last.spec, entry.key).length === 0;
     issues.push({
       key: entry.key,
-      code: ConfigIssueCode.unresolvedReference,
+      code: 'unresolved_reference',
       field: missing[0]?.startsWith('filter') ? 'filters' : 'backend',
       message: `refers to ${missing.join(', ')}, which does not exist; ${
         fallback ? `revision ${last.modRevision} of this route keeps serving` : 'the route is inactive'

@@ -1,6 +1,6 @@
 import { decodeDocument, type DocumentKind, type DocumentTypes } from './decode/decode-document.js';
 import type { Validators } from './decode/validators.js';
-import { ConfigIssueCode, type ConfigIssue } from './issues.js';
+import type { ConfigIssue } from './issues.js';
 import { parseKey, type KeyRef } from './key-layout.js';
 import type { StoreEvent, StoreSnapshot, StoreUpdate, StoredValue } from './store/types.js';
 
@@ -96,7 +96,7 @@ export class ConfigState {
     let valid = prev?.valid;
     let issues: ConfigIssue[] = [];
     if (ref.kind === 'unknown') {
-      issues = [{ key: kv.key, code: ConfigIssueCode.unknownKey, message: `unknown key: ${ref.reason}`, revision: kv.modRevision }];
+      issues = [{ key: kv.key, code: 'unknown_key', message: `unknown key: ${ref.reason}`, revision: kv.modRevision }];
       valid = undefined;
     } else if (ref.kind !== 'status') {
       const decoded = decodeDocument(ref.kind, kv.value, this.validators);
@@ -106,7 +106,7 @@ export class ConfigState {
         issues = decoded.errors.map((e) => ({
           key: kv.key,
           field: e.field,
-          code: decoded.json ? ConfigIssueCode.invalidValue : ConfigIssueCode.invalidJson,
+          code: decoded.json ? 'invalid_value' : 'invalid_json',
           message: `${e.field === '(document)' ? 'the value' : e.field} ${e.message}`,
           revision: kv.modRevision,
         }));

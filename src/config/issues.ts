@@ -1,17 +1,11 @@
+import type { ConfigErrorCode } from '../errors/catalogue.js';
+
 /**
  * A problem with one stored key: the value is not JSON, fails its schema, names something that
  * does not exist, or sits where no document belongs. Issues never stop the proxy: the key's last
  * valid version keeps serving (or the thing stays inactive when it never had one).
  */
-export const ConfigIssueCode = {
-  invalidJson: 'invalid_json',
-  invalidValue: 'invalid_value',
-  unknownKey: 'unknown_key',
-  unresolvedReference: 'unresolved_reference',
-  retained: 'retained',
-  buildFailed: 'build_failed',
-} as const;
-export type ConfigIssueCode = (typeof ConfigIssueCode)[keyof typeof ConfigIssueCode];
+export type ConfigIssueCode = ConfigErrorCode;
 
 export interface ConfigIssue {
   /** the absolute key, e.g. `/junction/routes/api` */

@@ -1,15 +1,32 @@
+import { HTTP_ERRORS, type ErrorCode, type HttpErrorCode } from './catalogue.js';
+
 /**
- * The base of every error Junction raises on purpose: a stable `code` (what scripts and tests
- * branch on, never the message) and the HTTP status it maps to when a client sees it.
+ * The base of every error Junction raises on purpose: a stable `code` from the catalogue (what
+ * scripts and tests branch on, never the message) and the cause, when there is one.
  */
 export class JunctionError extends Error {
-  readonly code: string;
-  readonly status: number;
+  readonly code: ErrorCode;
 
-  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
-    this.status = status;
+  }
+}
+
+/**
+ * An error a client receives as an HTTP answer: its status comes from the catalogue, its body is
+ * `{"error": code, "message": ..., ...extra}` (error-response.ts writes it).
+ */
+export class HttpError extends JunctionError {
+  declare readonly code: HttpErrorCode;
+  readonly status: number;
+  /** more fields of the body (`errors` of an invalid document, `routes` still using a backend, ...) */
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(code: HttpErrorCode, message: string, extra: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = HTTP_ERRORS[code];
+    this.extra = extra;
   }
 }

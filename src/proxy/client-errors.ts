@@ -1,10 +1,15 @@
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { sendErrorOnSocket } from '../errors/error-response.js';
+import { HttpError } from '../errors/junction-error.js';
 import type { RouteSeries } from '../observability/route-series.js';
 
 interface ParserError extends Error {
   code?: string;
 }
+
+const HEADERS_TOO_LARGE = new HttpError('headers_too_large', 'the request headers are too large');
+const REQUEST_TIMEOUT = new HttpError('request_timeout', 'the request took too long to arrive');
+const MALFORMED = new HttpError('bad_request', 'the request is malformed');
 
 /**
  * Answers requests Node's HTTP parser refused before Junction saw them: 431 for oversized
@@ -16,15 +21,7 @@ export function handleClientError(err: ParserError, socket: Duplex, series: Rout
     socket.destroy();
     return;
   }
-  const [status, code, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'headers_too_large', 'the request headers are too large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request_timeout', 'the request took too long to arrive']
-        : [400, 'bad_request', 'the request is malformed'];
-  series.record(status, 0);
-  const body = JSON.stringify({ error: code, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  const answer = err.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? REQUEST_TIMEOUT : MALFORMED;
+  series.record(answer.status, 0);
+  sendErrorOnSocket(socket, answer);
 }

@@ -3,8 +3,7 @@ import type { Dispatcher } from 'undici';
 import { CLIENT_CLOSED, type Arrival } from '../admission/arrival.js';
 import { respondThroughFilters } from '../admission/filter-response.js';
 import type { Admitted, FilterRun } from '../admission/forwarding.js';
-import type { JunctionError } from '../errors/junction-error.js';
-import { ProxyError } from '../errors/proxy-errors.js';
+import { HttpError } from '../errors/junction-error.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
 import { UpstreamStatusFailure } from '../health/breaker.js';
 import { downstreamHeaders } from '../http/header-policy.js';
@@ -16,7 +15,7 @@ import { classifyUpstreamError } from './upstream-errors.js';
 
 function ignore(): void {}
 
-const BODY_TOO_LARGE = new ProxyError('body_too_large', 'the request body is larger than this route accepts');
+const BODY_TOO_LARGE = new HttpError('body_too_large', 'the request body is larger than this route accepts');
 
 /**
  * One admitted request's trip upstream over HTTP, and the undici dispatch handler for it. It is
@@ -132,7 +131,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#done) return;
     const next = this.#retryTarget();
     if (next !== undefined) return this.#attempt(next);
-    this.fail(new ProxyError('no_server', `backend ${this.backend.id} has no available server`));
+    this.fail(new HttpError('no_server', `backend ${this.backend.id} has no available server`));
   };
 
   /**
@@ -291,7 +290,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   // ---- ending ----
 
   /** Answers with a Junction error (502, 503, 504, 413, ...) and records it. */
-  fail(err: JunctionError, detail?: string): void {
+  fail(err: HttpError, detail?: string): void {
     this.arrival.fail(err, this.route, this.target, this.#server, detail);
   }
 

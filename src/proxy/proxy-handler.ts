@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { admit } from '../admission/admit.js';
 import { sendError } from '../errors/error-response.js';
-import { ProxyError } from '../errors/proxy-errors.js';
+import { HttpError } from '../errors/junction-error.js';
 import { hasBody, httpForwarding } from './http-forwarding.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { UpgradeTunnels } from './upgrade-tunnels.js';
@@ -18,7 +18,7 @@ export interface ProxyHandler {
   close(): void;
 }
 
-const UPGRADE_WITH_BODY = new ProxyError('bad_request', 'a request that asks for a protocol upgrade cannot have a body');
+const UPGRADE_WITH_BODY = new HttpError('bad_request', 'a request that asks for a protocol upgrade cannot have a body');
 
 /**
  * Every request is admitted the same way (admit.ts); only forwarding differs: HTTP through undici,

@@ -1,4 +1,4 @@
-import { ProxyError } from '../errors/proxy-errors.js';
+import { HttpError } from '../errors/junction-error.js';
 
 /** The kinds reported in `junction_upstream_errors_total{kind}`. */
 export type UpstreamErrorKind = 'connect' | 'connect_timeout' | 'timeout' | 'reset' | 'protocol' | 'closed' | 'other';
@@ -13,7 +13,7 @@ interface CodedError {
  * never on message text): timeouts → 504 `upstream_timeout`, everything else → 502
  * `upstream_error`. The kind is what the metric and retries (connect / reset / timeout) use.
  */
-export function classifyUpstreamError(err: unknown): { kind: UpstreamErrorKind; error: ProxyError } {
+export function classifyUpstreamError(err: unknown): { kind: UpstreamErrorKind; error: HttpError } {
   const code = errorCode(err);
   let kind: UpstreamErrorKind;
   switch (code) {
@@ -55,8 +55,8 @@ export function classifyUpstreamError(err: unknown): { kind: UpstreamErrorKind; 
   const message = messageFor(kind);
   const error =
     kind === 'timeout' || kind === 'connect_timeout'
-      ? new ProxyError('upstream_timeout', message, { cause: err, upstreamKind: kind })
-      : new ProxyError('upstream_error', message, { cause: err, upstreamKind: kind });
+      ? new HttpError('upstream_timeout', message, {}, { cause: err })
+      : new HttpError('upstream_error', message, {}, { cause: err });
   return { kind, error };
 }
 

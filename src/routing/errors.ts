@@ -1,11 +1,7 @@
 import { JunctionError } from '../errors/junction-error.js';
 
-/** Stable codes of the errors the routing module raises. */
-export const RoutingErrorCode = {
-  invalidRegex: 'invalid_regex',
-  invalidMatch: 'invalid_match',
-} as const;
-export type RoutingErrorCode = (typeof RoutingErrorCode)[keyof typeof RoutingErrorCode];
+/** The codes of the errors the routing module raises (errors/catalogue.ts). */
+export type RoutingErrorCode = 'invalid_regex' | 'invalid_match';
 
 /** A route's `match` the router cannot index. `field` is relative to the RouteSpec (`match.pathRegex`). */
 export class RoutingError extends JunctionError {
@@ -13,18 +9,18 @@ export class RoutingError extends JunctionError {
   readonly field: string;
 
   constructor(code: RoutingErrorCode, field: string, message: string, options?: { cause?: unknown }) {
-    super(code, 400, message, options);
+    super(code, message, options);
     this.field = field;
   }
 }
 
 /** `pathRegex` does not compile as a JavaScript regular expression. */
 export class InvalidRegexError extends RoutingError {
-  declare readonly code: typeof RoutingErrorCode.invalidRegex;
+  declare readonly code: 'invalid_regex';
   readonly source: string;
 
   constructor(source: string, reason: string, options?: { cause?: unknown }) {
-    super(RoutingErrorCode.invalidRegex, 'match.pathRegex', `is not a valid regular expression: ${reason}`, options);
+    super('invalid_regex', 'match.pathRegex', `is not a valid regular expression: ${reason}`, options);
     this.source = source;
   }
 }

@@ -3,6 +3,6 @@ export type { RequestView } from './request-view.js';
 export { RouteIndex } from './route-index.js';
 export { normalizePath } from './normalize-path.js';
 export { compilePathRegex } from './compile-path-regex.js';
-export { InvalidRegexError, RoutingError, RoutingErrorCode } from './errors.js';
+export { InvalidRegexError, RoutingError, type RoutingErrorCode } from './errors.js';
 export { comparePrecedence } from './precedence.js';
 export type { PrecedenceKey } from './precedence.js';

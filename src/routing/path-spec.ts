@@ -1,6 +1,6 @@
 import type { MatchSpec } from '../config/schema/route.js';
 import { compilePathRegex } from './compile-path-regex.js';
-import { RoutingError, RoutingErrorCode } from './errors.js';
+import { RoutingError } from './errors.js';
 
 /** The path condition of a route; the order of the values is the tie-break at equal length. */
 export const PathKind = { any: 0, regex: 1, prefix: 2, exact: 3 } as const;
@@ -24,7 +24,7 @@ export function parsePathSpec(match: MatchSpec): PathSpec {
   const { path, pathPrefix, pathRegex } = match;
   const count = (path !== undefined ? 1 : 0) + (pathPrefix !== undefined ? 1 : 0) + (pathRegex !== undefined ? 1 : 0);
   if (count > 1) {
-    throw new RoutingError(RoutingErrorCode.invalidMatch, 'match', 'at most one of path, pathPrefix, pathRegex');
+    throw new RoutingError('invalid_match', 'match', 'at most one of path, pathPrefix, pathRegex');
   }
   if (path !== undefined) return { kind: PathKind.exact, value: path, regex: undefined };
   if (pathPrefix !== undefined) return { kind: PathKind.prefix, value: pathPrefix, regex: undefined };

@@ -5,6 +5,7 @@ import { FLAT_BUCKET_MAX } from '../../src/routing/path-bucket.js';
 import { compilePathRegex } from '../../src/routing/compile-path-regex.js';
 import { InvalidRegexError, RoutingError } from '../../src/routing/errors.js';
 import { JunctionError } from '../../src/errors/junction-error.js';
+import { CONFIG_ERRORS } from '../../src/errors/catalogue.js';
 import type { RouteCandidate } from '../../src/routing/route-candidate.js';
 import type { MatchSpec } from '../../src/config/schema/route.js';
 
@@ -140,7 +141,7 @@ test('compilePathRegex anchors and rejects with a typed error', () => {
         assert.ok(err instanceof RoutingError);
         assert.ok(err instanceof JunctionError);
         assert.equal(err.code, 'invalid_regex');
-        assert.equal(err.status, 400);
+        assert.ok((CONFIG_ERRORS as readonly string[]).includes(err.code), 'a configuration error: reported by key and field, never an HTTP answer');
         assert.equal(err.field, 'match.pathRegex');
         assert.equal(err.source, bad);
         return true;

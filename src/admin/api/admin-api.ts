@@ -11,7 +11,8 @@ import type { AdminRouter } from '../admin-router.js';
 import type { AdminAuth } from '../auth.js';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.js';
 import { EVENTS_PATH, EventsSocket } from '../events/events-socket.js';
-import { sendApiError } from '../http-util.js';
+import { sendError } from '../../errors/error-response.js';
+import { HttpError } from '../../errors/junction-error.js';
 import type { ApiContext } from './api-context.js';
 import { registerResourceRoutes } from './resource-routes.js';
 import { registerServerRoutes } from './server-routes.js';
@@ -72,7 +73,7 @@ export function registerAdminApi(router: AdminRouter, server: Server, deps: Admi
   // a plain GET of the socket's path (no Upgrade) gets a JSON answer, not a 404
   router.on('GET', EVENTS_PATH, (_req, res) => {
     res.setHeader('upgrade', 'websocket');
-    sendApiError(res, 426, 'upgrade_required', 'this endpoint is a WebSocket: connect with Upgrade: websocket');
+    sendError(res, new HttpError('upgrade_required', 'this endpoint is a WebSocket: connect with Upgrade: websocket'));
   });
   return { close: () => events.close() };
 }

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
 import type { ConfigStore } from '../../config/store/types.js';
 import type { AdminHandler } from '../admin-router.js';
-import { ApiError, fromStoreError, sendError } from './api-error.js';
+import { sendError } from '../../errors/error-response.js';
+import { HttpError } from '../../errors/junction-error.js';
+import { fromStoreError } from './api-error.js';
 import type { CommitDeps } from './commit.js';
 
 /** What the REST handlers share. */
@@ -14,13 +16,13 @@ export interface ApiContext extends CommitDeps {
 
 type ApiHandler = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>, url: URL) => Promise<void>;
 
-/** Answers ApiErrors (and store failures) as JSON error bodies; anything else is the server's 500. */
+/** Answers HttpErrors (and store failures) as JSON error bodies; anything else is the server's 500. */
 export function apiHandler(fn: ApiHandler): AdminHandler {
   return async (req, res, params, url) => {
     try {
       await fn(req, res, params, url);
     } catch (err) {
-      const apiErr = err instanceof ApiError ? err : fromStoreError(err);
+      const apiErr = err instanceof HttpError ? err : fromStoreError(err);
       if (apiErr === undefined) throw err;
       if (!res.headersSent) sendError(res, apiErr);
       else res.destroy();

@@ -1,5 +1,6 @@
 import type { ConfigStore, TxnCondition, TxnOp } from '../../config/store/types.js';
-import { ApiError, ApiErrorCode, fromStoreError } from './api-error.js';
+import { fromStoreError } from './api-error.js';
+import { HttpError } from '../../errors/junction-error.js';
 import { configDocs, type ConfigDocs } from './config-docs.js';
 import type { DocumentValidationDeps } from './document-validation.js';
 import type { Precondition } from './if-match.js';
@@ -29,7 +30,7 @@ export interface CommitRequest {
   /** problems with these codes do not stop the write (DELETE ?force=1 ignores `in_use`) */
   readonly ignore?: ReadonlySet<Problem['code']>;
   /** turns the problems of a plan into the error to answer (a 400 naming fields, a 404, a 409) */
-  readonly reject: (problems: readonly Problem[]) => ApiError;
+  readonly reject: (problems: readonly Problem[]) => HttpError;
 }
 
 export interface CommitResult {
@@ -76,7 +77,7 @@ export async function commitPlan(deps: CommitDeps, req: CommitRequest): Promise<
     const result = await storeCall(() => deps.store.txn(ops, conditions));
     if (result.succeeded) return { revision: result.revision, dryRun: false, ignored, writes };
     if (attempt >= ATTEMPTS) {
-      throw new ApiError(409, ApiErrorCode.conflict, 'the configuration kept changing while this write was checked; try again');
+      throw new HttpError('conflict', 'the configuration kept changing while this write was checked; try again');
     }
     // a precondition or a checked reference changed: the next round answers 412 or checks again
   }
@@ -92,9 +93,7 @@ function preconditions(prefix: string, docs: ConfigDocs, req: CommitRequest): Tx
     const expected = pre.kind === 'exists' ? (current ?? -1) : pre.modRevision;
     const holds = pre.kind === 'exists' ? current !== undefined : expected === (current ?? 0);
     if (!holds) {
-      throw new ApiError(
-        412,
-        ApiErrorCode.preconditionFailed,
+      throw new HttpError('precondition_failed',
         current === undefined
           ? `${relKey} does not exist${pre.kind === 'revision' ? ` (If-Match ${pre.modRevision})` : ''}`
           : `${relKey} is at mod revision ${current}, not ${pre.kind === 'revision' ? pre.modRevision : 'absent'}: re-read it and retry`,

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError, ApiErrorCode } from './api-error.js';
+import { HttpError } from '../../errors/junction-error.js';
 
 /** What an `If-Match` asks: nothing, any existing version (`*`), or one mod revision. */
 export type Precondition = { readonly kind: 'none' } | { readonly kind: 'exists' } | { readonly kind: 'revision'; readonly modRevision: number };
@@ -21,13 +21,13 @@ export function parsePrecondition(raw: string | number, what: string): Precondit
   if (v === '*') return { kind: 'exists' };
   const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(v);
   if (!m || m[1] === undefined) {
-    throw new ApiError(400, ApiErrorCode.badRequest, `${what} ${JSON.stringify(raw)}: expected a mod revision such as "42" (the ETag of a GET)`);
+    throw new HttpError('bad_request', `${what} ${JSON.stringify(raw)}: expected a mod revision such as "42" (the ETag of a GET)`);
   }
   return revision(Number(m[1]), what);
 }
 
 function revision(n: number, what: string): Precondition {
-  if (!Number.isSafeInteger(n) || n < 0) throw new ApiError(400, ApiErrorCode.badRequest, `${what} ${n}: expected a mod revision >= 0`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HttpError('bad_request', `${what} ${n}: expected a mod revision >= 0`);
   return { kind: 'revision', modRevision: n };
 }
 

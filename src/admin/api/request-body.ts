@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError, ApiErrorCode, invalidDocument } from './api-error.js';
+import { invalidDocument } from './api-error.js';
+import { HttpError } from '../../errors/junction-error.js';
 
 /** etcd refuses requests above 1.5 MiB; a document is far smaller. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,12 +15,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: the body is parsed as JSON either way
   if (type !== undefined && !/^(application\/([a-z0-9.+-]*\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i.test(type)) {
     req.resume();
-    throw new ApiError(415, ApiErrorCode.unsupportedMediaType, `send the document as application/json, not ${type}`);
+    throw new HttpError('unsupported_media_type', `send the document as application/json, not ${type}`);
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw new ApiError(413, ApiErrorCode.bodyTooLarge, `the body is larger than ${limit} bytes`);
+    throw new HttpError('body_too_large', `the body is larger than ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -27,7 +28,7 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     size += chunk.length;
     if (size > limit) {
       req.resume();
-      throw new ApiError(413, ApiErrorCode.bodyTooLarge, `the body is larger than ${limit} bytes`);
+      throw new HttpError('body_too_large', `the body is larger than ${limit} bytes`);
     }
     chunks.push(chunk);
   }

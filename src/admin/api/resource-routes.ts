@@ -3,7 +3,8 @@ import { ID_RE } from '../../config/schema/common.js';
 import type { AdminRouter } from '../admin-router.js';
 import { sendJson, sendText } from '../http-util.js';
 import { apiHandler, flag, type ApiContext } from './api-context.js';
-import { ApiError, ApiErrorCode, invalidDocument } from './api-error.js';
+import { invalidDocument } from './api-error.js';
+import { HttpError } from '../../errors/junction-error.js';
 import { commitPlan, storeCall } from './commit.js';
 import { configDocs, idsUnder, parseStored, type StoredDoc } from './config-docs.js';
 import { etag, parseIfMatch, type Precondition } from './if-match.js';
@@ -38,7 +39,7 @@ export function registerResourceRoutes(router: AdminRouter, ctx: ApiContext): vo
 /** Ids in paths follow SPEC §2; anything else is a 400 naming the parameter. */
 export function checkId(id: string, field: string): string {
   if (!ID_RE.test(id)) {
-    throw new ApiError(400, ApiErrorCode.invalidId, `${JSON.stringify(id)} is not a valid id`, {
+    throw new HttpError('invalid_id', `${JSON.stringify(id)} is not a valid id`, {
       errors: [{ field, message: 'must match ^[a-z0-9][a-z0-9_.-]{0,62}$' }],
     });
   }
@@ -76,7 +77,7 @@ export function listItems(ctx: ApiContext, docs: ReadonlyMap<string, StoredDoc>,
 
 export async function getDocument(ctx: ApiContext, res: ServerResponse, relKey: string): Promise<void> {
   const kv = await storeCall(() => ctx.store.get(`${ctx.prefix}/${relKey}`));
-  if (kv === undefined) throw new ApiError(404, ApiErrorCode.notFound, `${relKey} does not exist`);
+  if (kv === undefined) throw new HttpError('not_found', `${relKey} does not exist`);
   const doc = parseStored(kv.value, kv.modRevision);
   // a stored value that is not JSON is shown as it is, so it can be fixed
   if (!doc.json) {
@@ -88,12 +89,12 @@ export async function getDocument(ctx: ApiContext, res: ServerResponse, relKey: 
 }
 
 /** 404 for a missing key (or the missing backend of a server), 409 for in-use, 400 naming fields otherwise. */
-function rejectSingle(problems: readonly Problem[]): ApiError {
+function rejectSingle(problems: readonly Problem[]): HttpError {
   const missing = problems.find((p) => p.code === 'not_found');
-  if (missing) return new ApiError(404, ApiErrorCode.notFound, missing.message);
+  if (missing) return new HttpError('not_found', missing.message);
   const inUse = problems.find((p) => p.code === 'in_use');
   if (inUse) {
-    return new ApiError(409, ApiErrorCode.inUse, `${inUse.message}; change those routes first (or DELETE with ?force=1)`, { routes: inUse.routes ?? [] });
+    return new HttpError('in_use', `${inUse.message}; change those routes first (or DELETE with ?force=1)`, { routes: inUse.routes ?? [] });
   }
   return invalidDocument(problemFields(problems, () => ''));
 }

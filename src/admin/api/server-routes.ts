@@ -1,7 +1,7 @@
 import type { AdminRouter } from '../admin-router.js';
 import { sendJson } from '../http-util.js';
 import { apiHandler, flag, type ApiContext } from './api-context.js';
-import { ApiError, ApiErrorCode } from './api-error.js';
+import { HttpError } from '../../errors/junction-error.js';
 import { storeCall } from './commit.js';
 import { configDocs } from './config-docs.js';
 import { parseIfMatch } from './if-match.js';
@@ -26,7 +26,7 @@ export function registerServerRoutes(router: AdminRouter, ctx: ApiContext): void
       const { revision, docs } = await storeCall(async () => configDocs(await ctx.store.load(), ctx.prefix));
       const items = listItems(ctx, docs, `servers/${id}/`);
       const backend = docs.get(`backends/${id}`);
-      if (backend === undefined && Object.keys(items).length === 0) throw new ApiError(404, ApiErrorCode.notFound, `backends/${id} does not exist`);
+      if (backend === undefined && Object.keys(items).length === 0) throw new HttpError('not_found', `backends/${id} does not exist`);
       const inlineRaw = backend?.json ? (backend.value as { servers?: unknown }).servers : undefined;
       const live = ctx.snapshot()?.backends.get(id);
       sendJson(res, 200, {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { AdminRouter } from '../admin-router.js';
-import { sendApiError } from '../http-util.js';
+import { sendError } from '../../errors/error-response.js';
+import { HttpError } from '../../errors/junction-error.js';
 
 /**
  * The dashboard's static files live in the package's `dashboard/` folder (shipped in `files`). From
@@ -40,12 +41,12 @@ export function registerDashboardRoutes(router: AdminRouter, dir: URL = DASHBOAR
 
 async function serveAsset(res: ServerResponse, dir: URL, file: string): Promise<void> {
   const m = ASSET_RE.exec(file);
-  if (!m) return sendApiError(res, 404, 'not_found', `no dashboard file ${JSON.stringify(file)}`);
+  if (!m) return sendError(res, new HttpError('not_found', `no dashboard file ${JSON.stringify(file)}`));
   let body: Buffer;
   try {
     body = await readFile(new URL(file, dir));
   } catch {
-    return sendApiError(res, 404, 'not_found', `no dashboard file ${JSON.stringify(file)}`);
+    return sendError(res, new HttpError('not_found', `no dashboard file ${JSON.stringify(file)}`));
   }
   res.writeHead(200, {
     'content-type': TYPES[m[1] as string] ?? 'application/octet-stream',

@@ -1,3 +1,5 @@
+import { sendErrorOnSocket } from '../../errors/error-response.js';
+import { HttpError } from '../../errors/junction-error.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -104,14 +106,15 @@ export class EventsSocket {
     try {
       path = new URL(req.url ?? '/', 'http://admin').pathname;
     } catch {
-      return refuse(socket, 400, 'bad_request', 'malformed request target');
+      return sendErrorOnSocket(socket, new HttpError('bad_request', 'malformed request target'));
     }
-    if (path !== EVENTS_PATH) return refuse(socket, 404, 'not_found', `no WebSocket endpoint ${path}`);
-    if (this.#closed) return refuse(socket, 503, 'shutting_down', 'junction is shutting down');
+    if (path !== EVENTS_PATH) return sendErrorOnSocket(socket, new HttpError('not_found', `no WebSocket endpoint ${path}`));
+    if (this.#closed) return sendErrorOnSocket(socket, new HttpError('shutting_down', 'junction is shutting down'));
     if (!this.#opts.auth.allows(req)) {
-      return refuse(socket, 401, 'unauthorized', 'send "Authorization: Bearer <token>" or the subprotocol bearer.<token>', {
-        'www-authenticate': 'Bearer realm="junction"',
-      });
+      return sendErrorOnSocket(socket, new HttpError('unauthorized', 'send "Authorization: Bearer <token>" or the subprotocol bearer.<token>'), [
+        'www-authenticate',
+        'Bearer realm="junction"',
+      ]);
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
   }
@@ -181,18 +184,4 @@ function pickProtocol(protocols: Set<string>): string | false {
   for (const p of protocols) if (!p.startsWith('bearer.')) return p;
   const first = protocols.values().next();
   return first.done ? false : first.value;
-}
-
-function refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: code, message }) + '\n';
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
-  const head = [
-    `HTTP/1.1 ${status} ${reason}`,
-    'content-type: application/json; charset=utf-8',
-    `content-length: ${Buffer.byteLength(body)}`,
-    'connection: close',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-  ];
-  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  else socket.destroy();
 }

@@ -1,3 +1,4 @@
+import { isHttpErrorCode } from '../../errors/catalogue.js';
 import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.js';
 
 export interface ClientOptions {
@@ -80,7 +81,7 @@ export class AdminClient {
           : details.length > 0
             ? `${e.error ?? `HTTP ${res.status}`}: ${details.length} error${details.length === 1 ? '' : 's'}`
             : (e.message ?? `HTTP ${res.status}`);
-      throw new CliError(exitCodeForStatus(res.status), e.error ?? `http_${res.status}`, message, details);
+      throw new CliError(exitCodeForStatus(res.status), isHttpErrorCode(e.error) ? e.error : 'http_error', message, details);
     }
     const etag = res.headers.get('etag');
     const m = etag ? /^(?:W\/)?"?(\d+)"?$/.exec(etag) : null;

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors/catalogue.js';
 import { JunctionError } from '../../errors/junction-error.js';
 
 /**
@@ -27,8 +28,8 @@ export class CliError extends JunctionError {
   /** more lines (one per validation error), printed after the message */
   readonly details: readonly string[];
 
-  constructor(exitCode: ExitCode, code: string, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
-    super(code, 0, message, options);
+  constructor(exitCode: ExitCode, code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
+    super(code, message, options);
     this.exitCode = exitCode;
     this.details = details;
   }

@@ -1,38 +1,30 @@
+import type { StoreErrorCode } from '../../errors/catalogue.js';
+import { JunctionError } from '../../errors/junction-error.js';
+
 /**
- * Typed errors of the configuration stores. Callers branch on `code`, never on message text.
- * Every class keeps the underlying error (if any) as `cause`.
+ * Typed errors of the configuration stores (their codes are in errors/catalogue.ts). Callers
+ * branch on `code`, never on message text. Every class keeps the underlying error (if any) as `cause`.
  */
 
-export const STORE_ERROR_CODES = [
-  'store_locked',
-  'store_corrupt',
-  'store_unavailable',
-  'store_closed',
-  'store_io',
-  'invalid_key',
-  'invalid_request',
-  'store_error',
-] as const;
+export type { StoreErrorCode };
 
-export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
+export abstract class StoreError extends JunctionError {
+  declare readonly code: StoreErrorCode;
 
-export abstract class StoreError extends Error {
-  abstract readonly code: StoreErrorCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
 /** Another live process (or this one) holds the embedded store's lock file. */
 export class StoreLockedError extends StoreError {
-  readonly code = 'store_locked';
   constructor(
     readonly lockPath: string,
     readonly holderPid: number | undefined,
     message?: string,
   ) {
     super(
+      'store_locked',
       message ??
         `embedded store is locked by ${holderPid === undefined ? 'another process' : `process ${holderPid}`} (${lockPath}); ` +
           'stop that process, or delete the lock file if it is not running',
@@ -42,53 +34,58 @@ export class StoreLockedError extends StoreError {
 
 /** The embedded store's file cannot be read as a store. It is never emptied or overwritten. */
 export class StoreCorruptError extends StoreError {
-  readonly code = 'store_corrupt';
   constructor(
     readonly path: string,
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`embedded store file ${path} is corrupt: ${reason}; restore it from a backup or move it away`, options);
+    super('store_corrupt', `embedded store file ${path} is corrupt: ${reason}; restore it from a backup or move it away`, options);
   }
 }
 
 /** The store cannot be reached (etcd down, partitioned, no quorum, deadline exceeded). */
 export class StoreUnavailableError extends StoreError {
-  readonly code = 'store_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unavailable', message, options);
+  }
 }
 
 /** The store was closed; the call was not made. */
 export class StoreClosedError extends StoreError {
-  readonly code = 'store_closed';
   constructor(message = 'the configuration store is closed') {
-    super(message);
+    super('store_closed', message);
   }
 }
 
 /** The embedded store could not read or write its files (disk full, permissions...). */
 export class StoreIoError extends StoreError {
-  readonly code = 'store_io';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_io', message, options);
+  }
 }
 
 /** A key outside the store's prefix (every key must start with `prefix + '/'`). */
 export class InvalidKeyError extends StoreError {
-  readonly code = 'invalid_key';
   constructor(
     readonly key: string,
     readonly prefix: string,
   ) {
-    super(`key ${JSON.stringify(key)} is outside the store prefix ${JSON.stringify(prefix + '/')}`);
+    super('invalid_key', `key ${JSON.stringify(key)} is outside the store prefix ${JSON.stringify(prefix + '/')}`);
   }
 }
 
 /** A request the store refuses as malformed (duplicate keys in a txn, bad TTL, future revision, too large...). */
 export class InvalidRequestError extends StoreError {
-  readonly code = 'invalid_request';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_request', message, options);
+  }
 }
 
 /** Any other failure reported by the store. */
 export class StoreOperationError extends StoreError {
-  readonly code = 'store_error';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_error', message, options);
+  }
 }
 
 export function isStoreError(err: unknown): err is StoreError {
