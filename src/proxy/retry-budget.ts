@@ -1,3 +1,6 @@
+import type { Lease } from '../lease/lease.js';
+import { LeaseTable } from '../lease/lease-table.js';
+
 const BUCKETS = 10;
 const BUCKET_MS = 1000;
 
@@ -56,21 +59,14 @@ export class RetryBudget {
   }
 }
 
-/** One RetryBudget per backend id, kept across swaps. */
+/** One RetryBudget per backend id, kept across swaps while some part of the graph leases it. */
 export class RetryBudgets {
-  readonly #budgets = new Map<string, RetryBudget>();
+  readonly #budgets = new LeaseTable<RetryBudget>(() => undefined);
 
-  acquire(backend: string, percent: number): RetryBudget {
-    let b = this.#budgets.get(backend);
-    if (b === undefined) {
-      b = new RetryBudget(percent);
-      this.#budgets.set(backend, b);
-    }
-    b.percent = percent;
-    return b;
-  }
-
-  retain(live: ReadonlySet<string>): void {
-    for (const id of this.#budgets.keys()) if (!live.has(id)) this.#budgets.delete(id);
+  /** the backend's budget, now allowing `percent` */
+  acquire(backend: string, percent: number): Lease<RetryBudget> {
+    const lease = this.#budgets.acquire(backend, () => new RetryBudget(percent));
+    lease.value.percent = percent;
+    return lease;
   }
 }
