@@ -2,7 +2,7 @@ import { createBalancer } from '../balancing/create-balancer.js';
 import type { BackendConfig } from '../config/snapshot.js';
 import type { LeaseScope } from '../lease/lease-scope.js';
 import { RetryPolicy } from '../proxy/retry-policy.js';
-import type { GraphResources } from './build-graph.js';
+import type { GraphResources } from './graph-resources.js';
 import { ServerRuntime, type BackendRuntime } from './graph.js';
 import type { ResourceRegistry } from './resource-registry.js';
 

@@ -1,34 +1,13 @@
-import type { GuardRegistry } from '../canary/guard-registry.js';
 import { TEE_DEFAULTS } from '../config/defaults.js';
 import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
-import type { ChainResources } from '../filters/build-chain.js';
-import type { HealthRegistry } from '../health/health-registry.js';
 import { LeaseScope } from '../lease/lease-scope.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { RouteSeriesCache } from '../observability/route-series.js';
-import type { RetryBudgets } from '../proxy/retry-budget.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
 import { RouteIndex } from '../routing/route-index.js';
-import type { TeeRegistry } from '../tee/tee-registry.js';
 import type { ShadowTarget } from '../tee/tee-runtime.js';
 import { buildBackend, type BackendPart } from './build-backend.js';
 import { buildRoute, chainInputs, type RoutePart } from './build-route.js';
 import type { BackendRuntime, Graph, RouteRuntime } from './graph.js';
-import type { ResourceRegistry } from './resource-registry.js';
-
-/** The long-lived things a graph build draws on (they outlive any one graph). */
-export interface GraphResources {
-  readonly registry: ResourceRegistry;
-  readonly health: HealthRegistry;
-  readonly retryBudgets: RetryBudgets;
-  /** the shadow side's own pools: tee traffic never shares a connection with real traffic */
-  readonly shadowRegistry: ResourceRegistry;
-  readonly tees: TeeRegistry;
-  readonly chains: ChainResources;
-  readonly series: RouteSeriesCache;
-  readonly guards: GuardRegistry;
-  readonly metrics: Metrics;
-}
+import type { GraphResources } from './graph-resources.js';
 
 export interface BuiltGraph {
   readonly graph: Graph;

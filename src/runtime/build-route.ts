@@ -5,7 +5,7 @@ import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
 import { buildChain } from '../filters/build-chain.js';
 import type { LeaseScope } from '../lease/lease-scope.js';
 import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
-import type { GraphResources } from './build-graph.js';
+import type { GraphResources } from './graph-resources.js';
 import type { BackendRuntime, RouteRuntime, RouteTarget } from './graph.js';
 
 /** A route's runtime, what it was built from, and the leases it holds. */

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { JunctionEvents } from '../observability/events.js';
-import { buildGraph, type BuiltGraph, type GraphResources } from './build-graph.js';
+import { buildGraph, type BuiltGraph } from './build-graph.js';
+import type { GraphResources } from './graph-resources.js';
 import type { Switcher } from './switcher.js';
 
 /**
