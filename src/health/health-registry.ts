@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BackendConfig, ServerConfig } from '../config/snapshot.js';
 import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
+import { SeriesOwners } from '../observability/series-owners.js';
 import type { Upstream } from '../runtime/upstream.js';
 import type { Lease } from '../lease/lease.js';
 import { LeaseTable } from '../lease/lease-table.js';
@@ -22,11 +23,14 @@ function healthKey(backend: string, server: string, url: string): string {
  * The ServerHealth of every (backend, server, url), kept across configuration swaps so breakers,
  * ejections and check streaks survive unrelated changes. Changing a backend's breaker or
  * health-check settings replaces that part (fresh state with the new settings); when the last
- * lease on a server's state is released (the server left), its timers stop and its series go.
+ * lease on a server's state is released (the server left), its timers stop and its series go —
+ * unless the server's state under its new URL writes them (the series are per backend and server).
  */
 export class HealthRegistry {
   readonly #entries = new LeaseTable<ServerHealth>((h) => this.#release(h));
   readonly #clocks = new BucketClocks();
+  /** live states per (backend, server) series */
+  readonly #series = new SeriesOwners();
 
   constructor(private readonly deps: { metrics: Metrics; logger: Logger; events: JunctionEvents; now?: () => number }) {}
 
@@ -69,12 +73,14 @@ export class HealthRegistry {
     const h: ServerHealth = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, (settings) => this.#newBreaker(h, settings));
     this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
     this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
+    this.#series.add(`${backend.id}\u0000${server.id}`);
     return h;
   }
 
-  /** the last lease on a state went: stop its timers, remove its series */
+  /** the last lease on a state went: stop its timers, remove its series unless a live state writes them */
   #release(h: ServerHealth): void {
     h.close();
+    if (!this.#series.remove(`${h.backend}\u0000${h.server}`)) return;
     this.deps.metrics.serverHealthy.remove({ backend: h.backend, server: h.server });
     this.deps.metrics.breakerOpen.remove({ backend: h.backend, server: h.server });
   }

@@ -1,7 +1,8 @@
 /**
  * How many live owners share each metric series (named by its joined label values): two guards of
- * a route's successive revisions, or two tees of a route on the same shadow backend, write the same
- * series, which goes only with its last owner.
+ * a route's successive revisions, two tees of a route on the same shadow backend, or a server's
+ * health states under its old and new URL write the same series, which goes only with its last
+ * owner.
  */
 export class SeriesOwners {
   readonly #owners = new Map<string, number>();

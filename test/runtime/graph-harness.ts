@@ -155,6 +155,8 @@ export async function observe(s: ResourceSet) {
     series: await labelSets(metrics.httpDuration, ['route', 'backend']),
     requests: await labelSets(metrics.httpRequests, ['route', 'backend', 'code']),
     guardGauges: await labelSets(metrics.canaryGuardTripped, ['route', 'backend']),
+    healthGauges: await labelSets(metrics.serverHealthy, ['backend', 'server']),
+    breakerGauges: await labelSets(metrics.breakerOpen, ['backend', 'server']),
     filters: s.openFilters.size,
   };
 }

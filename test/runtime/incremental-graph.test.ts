@@ -84,6 +84,7 @@ test('a build releases exactly what no part holds any more', () =>
     assert.equal(server('s1')?.upstream.closed, false, "s1's pool stays open");
     const moved = await observe(h.main);
     assert.deepEqual(moved.health.filter((x) => x.startsWith('a s2')), ['a s2 http://127.0.0.2:9']);
+    assert.deepEqual([moved.healthGauges, moved.breakerGauges], [start.healthGauges, start.breakerGauges], "s2's health series stay: its state under the new URL writes them");
     assert.deepEqual(moved.pools.filter((x) => x.startsWith('http://127.0.0.2')), ['http://127.0.0.2:2', 'http://127.0.0.2:9']);
     assert.deepEqual([moved.series, moved.guards, moved.guardGauges, moved.tees, moved.filters], [start.series.filter((x) => x !== 'rb b'), start.guards, start.guardGauges, start.tees, start.filters]);
     // the filter's last user goes: its instance is closed
