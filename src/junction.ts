@@ -119,7 +119,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     const deps: ProxyDeps = {
       switcher,
       metrics,
-      unroutedSeries: series.get('', ''),
+      // leased for the instance's whole life: never released
+      unroutedSeries: series.acquire('', '').value,
       logger,
       accessLog: opts.accessLog,
       inFlight,
@@ -219,15 +220,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
 
     const applier = new GraphApplier({
       switcher,
-      registry,
-      shadowRegistry,
-      series,
-      guards,
-      tees,
-      chains,
-      health,
-      retryBudgets,
-      metrics,
+      resources: { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics },
       logger,
       events,
       onApplied: (snap) => {

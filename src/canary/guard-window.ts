@@ -1,6 +1,8 @@
 import type { GuardSpec } from '../config/schema/route.js';
+import { RollingCounts } from '../observability/rolling-counts.js';
 
-const BUCKETS = 10;
+const REQUESTS = 0;
+const ERRORS = 1;
 
 export interface GuardStats {
   readonly requests: number;
@@ -9,18 +11,16 @@ export interface GuardStats {
 }
 
 /**
- * The canary guard of one (route, backend): a rolling window of `windowMs` in ten buckets,
- * counting requests and errors (5xx answers and upstream failures). When, with at least
- * `minRequests` in the window, the error rate exceeds `maxErrorRate`, the guard trips — and stays
- * tripped: only a new version of the route's document (an operator deciding again) makes a new one.
+ * The canary guard of one (route, backend): a rolling window of `windowMs` in ten buckets
+ * (RollingCounts), counting requests and errors (5xx answers and upstream failures). When, with at
+ * least `minRequests` in the window, the error rate exceeds `maxErrorRate`, the guard trips — and
+ * stays tripped: only a new version of the route's document (an operator deciding again) makes a
+ * new one. Recording allocates nothing until the guard trips.
  */
 export class GuardWindow {
   readonly #spec: GuardSpec;
   readonly #now: () => number;
-  readonly #bucketMs: number;
-  readonly #epoch = new Float64Array(BUCKETS).fill(-1);
-  readonly #requests = new Uint32Array(BUCKETS);
-  readonly #errors = new Uint32Array(BUCKETS);
+  readonly #window: RollingCounts;
   readonly #onTrip: (stats: GuardStats) => void;
   #tripped = false;
   #trippedAt: number | undefined;
@@ -29,7 +29,7 @@ export class GuardWindow {
   constructor(spec: GuardSpec, now: () => number, onTrip: (stats: GuardStats) => void) {
     this.#spec = spec;
     this.#now = now;
-    this.#bucketMs = Math.max(1, spec.windowMs / BUCKETS);
+    this.#window = new RollingCounts({ counters: 2, windowMs: spec.windowMs, now });
     this.#onTrip = onTrip;
   }
 
@@ -47,42 +47,32 @@ export class GuardWindow {
 
   /** Records one finished request to this backend. */
   record(isError: boolean): void {
-    const tick = Math.floor(this.#now() / this.#bucketMs);
-    const slot = tick % BUCKETS;
-    if (this.#epoch[slot] !== tick) {
-      this.#epoch[slot] = tick;
-      this.#requests[slot] = 0;
-      this.#errors[slot] = 0;
-    }
-    (this.#requests[slot] as number)++;
-    if (isError) (this.#errors[slot] as number)++;
-    if (this.#tripped || !isError) return;
-    const stats = this.#window(tick);
-    if (stats.requests >= this.#spec.minRequests && stats.errorRate > this.#spec.maxErrorRate) {
+    const w = this.#window;
+    const tick = w.tick();
+    w.add(REQUESTS, 1, tick);
+    if (!isError) return;
+    w.add(ERRORS, 1, tick);
+    if (this.#tripped) return;
+    const requests = w.sum(REQUESTS, tick);
+    const errors = w.sum(ERRORS, tick);
+    if (requests >= this.#spec.minRequests && (requests === 0 ? 0 : errors / requests) > this.#spec.maxErrorRate) {
       this.#tripped = true;
       this.#trippedAt = this.#now();
-      this.#tripStats = stats;
-      this.#onTrip(stats);
+      this.#tripStats = stats(requests, errors);
+      this.#onTrip(this.#tripStats);
     }
   }
 
   /** The window as it stands now (or as it stood when the guard tripped). */
   stats(): GuardStats {
-    return this.#tripStats ?? this.#window(Math.floor(this.#now() / this.#bucketMs));
+    if (this.#tripStats !== undefined) return this.#tripStats;
+    const tick = this.#window.tick();
+    return stats(this.#window.sum(REQUESTS, tick), this.#window.sum(ERRORS, tick));
   }
+}
 
-  #window(tick: number): GuardStats {
-    let requests = 0;
-    let errors = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      const e = this.#epoch[i] as number;
-      if (e > tick - BUCKETS && e <= tick) {
-        requests += this.#requests[i] as number;
-        errors += this.#errors[i] as number;
-      }
-    }
-    return { requests, errors, errorRate: requests === 0 ? 0 : errors / requests };
-  }
+function stats(requests: number, errors: number): GuardStats {
+  return { requests, errors, errorRate: requests === 0 ? 0 : errors / requests };
 }
 
 /** What counts against a canary: 5xx answers (the upstream's or Junction's 502/503/504). 499 is the client's doing. */

@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import type { BackendConfig, ServerConfig } from '../config/snapshot.js';
 import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
+import { SeriesOwners } from '../observability/series-owners.js';
 import type { Upstream } from '../runtime/upstream.js';
+import type { Lease } from '../lease/lease.js';
+import { LeaseTable } from '../lease/lease-table.js';
 import { ActiveCheck } from './active-check.js';
 import type CircuitBreaker from 'opossum';
 import type { ResolvedBreaker } from '../config/defaults.js';
@@ -11,36 +14,31 @@ import { BucketClocks } from './bucket-clocks.js';
 import { OutlierDetector } from './outlier.js';
 import { ServerHealth } from './server-health.js';
 
+/** The identity of a server's health state. */
+function healthKey(backend: string, server: string, url: string): string {
+  return `${backend}\u0000${server}\u0000${url}`;
+}
+
 /**
  * The ServerHealth of every (backend, server, url), kept across configuration swaps so breakers,
  * ejections and check streaks survive unrelated changes. Changing a backend's breaker or
- * health-check settings replaces that part (fresh state with the new settings); a server that
- * leaves is released (timers stopped, series removed).
+ * health-check settings replaces that part (fresh state with the new settings); when the last
+ * lease on a server's state is released (the server left), its timers stop and its series go —
+ * unless the server's state under its new URL writes them (the series are per backend and server).
  */
 export class HealthRegistry {
-  readonly #entries = new Map<string, ServerHealth>();
+  readonly #entries = new LeaseTable<ServerHealth>((h) => this.#release(h));
   readonly #clocks = new BucketClocks();
+  /** live states per (backend, server) series */
+  readonly #series = new SeriesOwners();
 
   constructor(private readonly deps: { metrics: Metrics; logger: Logger; events: JunctionEvents; now?: () => number }) {}
 
-  static key(backend: string, server: string, url: string): string {
-    return `${backend}\u0000${server}\u0000${url}`;
-  }
-
-  acquire(backend: BackendConfig, server: ServerConfig, upstream: Upstream): ServerHealth {
-    const key = HealthRegistry.key(backend.id, server.id, server.url);
-    let h = this.#entries.get(key);
+  acquire(backend: BackendConfig, server: ServerConfig, upstream: Upstream): Lease<ServerHealth> {
     const bKey = breakerSettingsKey(backend.breaker);
-    if (h === undefined) {
-      const outlier = new OutlierDetector(this.deps.now ?? Date.now, (ejected, until) => {
-        this.#healthChanged(h as ServerHealth, ejected ? `ejected after consecutive failures until ${new Date(until).toISOString()}` : 'ejection ended');
-      });
-      const made: ServerHealth = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, (settings) => this.#newBreaker(made, settings));
-      h = made;
-      this.#entries.set(key, h);
-      this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
-      this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
-    } else if (h.breakerKey !== bKey) {
+    const lease = this.#entries.acquire(healthKey(backend.id, server.id, server.url), () => this.#create(backend, server, bKey));
+    const h = lease.value;
+    if (h.breakerKey !== bKey) {
       h.resetBreaker(backend.breaker, bKey);
       this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
     }
@@ -52,31 +50,39 @@ export class HealthRegistry {
       this.#healthChanged(h, 'health checks changed');
     }
     if (hc !== undefined && h.active === undefined) {
-      const health = h;
-      h.active = new ActiveCheck(upstream.pool, upstream.origin, hc, (_healthy, reason) => this.#healthChanged(health, reason));
+      h.active = new ActiveCheck(upstream.pool, upstream.origin, hc, (_healthy, reason) => this.#healthChanged(h, reason));
       h.active.start();
     }
-    return h;
-  }
-
-  retain(live: ReadonlySet<string>): void {
-    for (const [key, h] of this.#entries) {
-      if (live.has(key)) continue;
-      this.#entries.delete(key);
-      h.close();
-      this.deps.metrics.serverHealthy.remove({ backend: h.backend, server: h.server });
-      this.deps.metrics.breakerOpen.remove({ backend: h.backend, server: h.server });
-    }
+    return lease;
   }
 
   states() {
     return [...this.#entries.values()].map((h) => h.state());
   }
 
+  /** Stops every state's timers (shutdown); leases still held release nothing. */
   close(): void {
-    for (const h of this.#entries.values()) h.close();
-    this.#entries.clear();
+    for (const h of this.#entries.clear()) h.close();
     this.#clocks.close();
+  }
+
+  #create(backend: BackendConfig, server: ServerConfig, bKey: string): ServerHealth {
+    const outlier = new OutlierDetector(this.deps.now ?? Date.now, (ejected, until) => {
+      this.#healthChanged(h, ejected ? `ejected after consecutive failures until ${new Date(until).toISOString()}` : 'ejection ended');
+    });
+    const h: ServerHealth = new ServerHealth(backend.id, server.id, server.url, backend.breaker, bKey, outlier, (settings) => this.#newBreaker(h, settings));
+    this.deps.metrics.serverHealthy.labels(backend.id, server.id).set(1);
+    this.deps.metrics.breakerOpen.labels(backend.id, server.id).set(0);
+    this.#series.add(`${backend.id}\u0000${server.id}`);
+    return h;
+  }
+
+  /** the last lease on a state went: stop its timers, remove its series unless a live state writes them */
+  #release(h: ServerHealth): void {
+    h.close();
+    if (!this.#series.remove(`${h.backend}\u0000${h.server}`)) return;
+    this.deps.metrics.serverHealthy.remove({ backend: h.backend, server: h.server });
+    this.deps.metrics.breakerOpen.remove({ backend: h.backend, server: h.server });
   }
 
   /** a server's breaker, made on its first request, reporting its state changes */

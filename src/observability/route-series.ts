@@ -1,4 +1,6 @@
 import type { Counter, Histogram } from 'prom-client';
+import type { Lease } from '../lease/lease.js';
+import { LeaseTable } from '../lease/lease-table.js';
 import type { Metrics } from './metrics.js';
 
 type CounterChild = ReturnType<Counter<'route' | 'backend' | 'code'>['labels']>;
@@ -41,34 +43,16 @@ export class RouteSeries {
 }
 
 /**
- * All RouteSeries, long-lived across configuration swaps so counters keep counting; series of
- * pairs that no longer exist are removed when a new graph is swapped in.
+ * All RouteSeries, long-lived across configuration swaps so counters keep counting. Each is leased
+ * by the routes that record into it; when the last lease on a (route, backend) pair is released
+ * (the route or the backend is gone), its series are removed from the metrics registry.
  */
 export class RouteSeriesCache {
-  readonly #series = new Map<string, RouteSeries>();
+  readonly #series = new LeaseTable<RouteSeries>((s) => s.remove());
 
   constructor(private readonly metrics: Metrics) {}
 
-  get(route: string, backend: string): RouteSeries {
-    const key = `${route}\u0000${backend}`;
-    let s = this.#series.get(key);
-    if (s === undefined) {
-      s = new RouteSeries(this.metrics, route, backend);
-      this.#series.set(key, s);
-    }
-    return s;
+  acquire(route: string, backend: string): Lease<RouteSeries> {
+    return this.#series.acquire(`${route}\u0000${backend}`, () => new RouteSeries(this.metrics, route, backend));
   }
-
-  /** Keeps the pairs in `live` (keys `route\0backend`) and removes the rest. */
-  retain(live: ReadonlySet<string>): void {
-    for (const [key, s] of this.#series) {
-      if (live.has(key) || s.route === '') continue;
-      s.remove();
-      this.#series.delete(key);
-    }
-  }
-}
-
-export function seriesKey(route: string, backend: string): string {
-  return `${route}\u0000${backend}`;
 }

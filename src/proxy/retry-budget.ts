@@ -1,76 +1,53 @@
-const BUCKETS = 10;
-const BUCKET_MS = 1000;
+import type { Lease } from '../lease/lease.js';
+import { LeaseTable } from '../lease/lease-table.js';
+import { RollingCounts } from '../observability/rolling-counts.js';
+
+const REQUESTS = 0;
+const RETRIES = 1;
+const WINDOW_MS = 10_000;
 
 /**
- * A backend's retry budget (Envoy's idea): over the last 10 s, retries may be at most `percent`
- * of requests — and at least 10, so a quiet backend can still retry — so retries never multiply
- * an outage.
+ * A backend's retry budget (Envoy's idea): over the last 10 s (ten 1 s buckets), retries may be at
+ * most `percent` of requests — and at least 10, so a quiet backend can still retry — so retries
+ * never multiply an outage.
  * Long-lived across configuration swaps (one per backend id).
  */
 export class RetryBudget {
-  readonly #epoch = new Float64Array(BUCKETS).fill(-1);
-  readonly #requests = new Uint32Array(BUCKETS);
-  readonly #retries = new Uint32Array(BUCKETS);
+  readonly #window: RollingCounts;
   percent: number;
 
   constructor(
     percent: number,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
     private readonly minRetries = 10,
   ) {
     this.percent = percent;
+    this.#window = new RollingCounts({ counters: 2, windowMs: WINDOW_MS, now });
   }
 
   onRequest(): void {
-    (this.#requests[this.#slot()] as number)++;
+    this.#window.add(REQUESTS);
   }
 
   /** whether one more retry fits the budget (does not consume it) */
   canRetry(): boolean {
-    const tick = Math.floor(this.now() / BUCKET_MS);
-    let requests = 0;
-    let retries = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      const e = this.#epoch[i] as number;
-      if (e > tick - BUCKETS && e <= tick) {
-        requests += this.#requests[i] as number;
-        retries += this.#retries[i] as number;
-      }
-    }
-    return retries < Math.max(this.minRetries, (requests * this.percent) / 100);
+    const tick = this.#window.tick();
+    return this.#window.sum(RETRIES, tick) < Math.max(this.minRetries, (this.#window.sum(REQUESTS, tick) * this.percent) / 100);
   }
 
   onRetry(): void {
-    (this.#retries[this.#slot()] as number)++;
-  }
-
-  #slot(): number {
-    const tick = Math.floor(this.now() / BUCKET_MS);
-    const slot = tick % BUCKETS;
-    if (this.#epoch[slot] !== tick) {
-      this.#epoch[slot] = tick;
-      this.#requests[slot] = 0;
-      this.#retries[slot] = 0;
-    }
-    return slot;
+    this.#window.add(RETRIES);
   }
 }
 
-/** One RetryBudget per backend id, kept across swaps. */
+/** One RetryBudget per backend id, kept across swaps while some part of the graph leases it. */
 export class RetryBudgets {
-  readonly #budgets = new Map<string, RetryBudget>();
+  readonly #budgets = new LeaseTable<RetryBudget>(() => undefined);
 
-  acquire(backend: string, percent: number): RetryBudget {
-    let b = this.#budgets.get(backend);
-    if (b === undefined) {
-      b = new RetryBudget(percent);
-      this.#budgets.set(backend, b);
-    }
-    b.percent = percent;
-    return b;
-  }
-
-  retain(live: ReadonlySet<string>): void {
-    for (const id of this.#budgets.keys()) if (!live.has(id)) this.#budgets.delete(id);
+  /** the backend's budget, now allowing `percent` */
+  acquire(backend: string, percent: number): Lease<RetryBudget> {
+    const lease = this.#budgets.acquire(backend, () => new RetryBudget(percent));
+    lease.value.percent = percent;
+    return lease;
   }
 }

@@ -1,16 +1,14 @@
-import { GuardRegistry } from '../canary/guard-registry.js';
 import { SingleTarget } from '../canary/single-target.js';
 import { Splitter } from '../canary/splitter.js';
 import { resolveTee } from '../config/defaults.js';
 import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
 import { buildChain } from '../filters/build-chain.js';
-import { seriesKey } from '../observability/route-series.js';
-import { TeeRegistry } from '../tee/tee-registry.js';
+import type { LeaseScope } from '../lease/lease-scope.js';
 import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
-import type { GraphResources } from './build-graph.js';
+import type { GraphResources } from './graph-resources.js';
 import type { BackendRuntime, RouteRuntime, RouteTarget } from './graph.js';
 
-/** A route's runtime, what it was built from, and the long-lived things it holds. */
+/** A route's runtime, what it was built from, and the leases it holds. */
 export interface RoutePart {
   readonly config: RouteConfig;
   /** undefined when a backend it names is missing (resolution makes that impossible; never route half a split) */
@@ -25,10 +23,8 @@ export interface RoutePart {
    * every build, as a full rebuild does)
    */
   readonly reusable: boolean;
-  readonly seriesKeys: readonly string[];
-  readonly guardKeys: readonly string[];
-  readonly teeKeys: readonly string[];
-  readonly filterKeys: readonly string[];
+  /** its metric series, guards, tee states and filter instances */
+  readonly leases: LeaseScope;
 }
 
 /** What a route's filter chain is made of: each filter's config and the module of its type. */
@@ -41,19 +37,18 @@ export function chainInputs(config: RouteConfig, snapshot: ConfigSnapshot, res: 
   return out;
 }
 
+/** A route's runtime, its long-lived resources leased into `leases`. */
 export function buildRoute(
   config: RouteConfig,
   snapshot: ConfigSnapshot,
   backends: ReadonlyMap<string, BackendRuntime>,
   shadowOf: (id: string) => ShadowTarget | undefined,
   res: GraphResources,
+  leases: LeaseScope,
 ): RoutePart {
   const { spec } = config;
-  const seriesKeys: string[] = [];
-  const guardKeys: string[] = [];
-  const filterKeySet = new Set<string>();
-  const { tees, compareHeaders, teeKeys } = buildTees(config, shadowOf, res);
-  const chain = buildChain(config, snapshot, res.chains, filterKeySet);
+  const { tees, compareHeaders } = buildTees(config, shadowOf, res, leases);
+  const { chain, complete } = buildChain(config, snapshot, res.chains, leases);
   const inputs = chainInputs(config, snapshot, res);
   const used: BackendRuntime[] = [];
   const targets = new Map<string, RouteTarget>();
@@ -61,27 +56,18 @@ export function buildRoute(
     const backend = backends.get(backendId);
     if (!backend) return undefined;
     used.push(backend);
-    let guard;
-    if (spec.guard && spec.split) {
-      guard = res.guards.acquire(config.id, config.modRevision, backendId, spec.guard);
-      guardKeys.push(GuardRegistry.key(config.id, config.modRevision, backendId));
-    }
-    seriesKeys.push(seriesKey(config.id, backendId));
-    const t: RouteTarget = { backend, series: res.series.get(config.id, backendId), guard };
+    const guard = spec.guard && spec.split ? leases.hold(res.guards.acquire(config.id, config.modRevision, backendId, spec.guard)).guard : undefined;
+    const t: RouteTarget = { backend, series: leases.hold(res.series.acquire(config.id, backendId)), guard };
     targets.set(backendId, t);
     return t;
   };
-  const filterCount = (spec.filters ?? []).length;
   const part = (runtime: RouteRuntime | undefined): RoutePart => ({
     config,
     runtime,
     backends: used,
     chainInputs: inputs,
-    reusable: runtime !== undefined && tees.length === 0 && (spec.tee ?? []).length === 0 && filterKeySet.size === filterCount,
-    seriesKeys,
-    guardKeys,
-    teeKeys,
-    filterKeys: [...filterKeySet],
+    reusable: runtime !== undefined && tees.length === 0 && (spec.tee ?? []).length === 0 && complete,
+    leases,
   });
   const extras = { tees, compareHeaders, chain };
 
@@ -110,18 +96,16 @@ function buildTees(
   config: RouteConfig,
   shadowOf: (id: string) => ShadowTarget | undefined,
   res: GraphResources,
-): { tees: TeeRuntime[]; compareHeaders: string[] | undefined; teeKeys: string[] } {
+  leases: LeaseScope,
+): { tees: TeeRuntime[]; compareHeaders: string[] | undefined } {
   const tees: TeeRuntime[] = [];
-  const teeKeys: string[] = [];
   let compareHeaders: string[] | undefined;
   (config.spec.tee ?? []).forEach((spec, index) => {
     const shadow = shadowOf(spec.backend);
     if (!shadow) return;
     const resolved = resolveTee(spec);
-    const key = TeeRegistry.key(config.id, index, resolved);
-    teeKeys.push(key);
-    tees.push(new TeeRuntime(res.tees.acquire(key, config.id, resolved), shadow));
+    tees.push(new TeeRuntime(leases.hold(res.tees.acquire(config.id, index, resolved)), shadow));
     if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
   });
-  return { tees, compareHeaders, teeKeys };
+  return { tees, compareHeaders };
 }

@@ -1,39 +1,36 @@
-import { Upstream, upstreamKey, type UpstreamOptions } from './upstream.js';
+import type { Lease } from '../lease/lease.js';
+import { LeaseTable } from '../lease/lease-table.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
+
+/** The identity of an upstream: what cannot change without a new pool. */
+function upstreamKey(o: UpstreamOptions): string {
+  return `${o.origin}|c=${o.connections}|ct=${o.connectTimeoutMs}`;
+}
 
 /**
- * The long-lived resources that outlive configuration swaps (DESIGN: "a swap only rebuilds the
- * cheap objects"). A graph build `acquire`s what it needs; `retain(keys)` after the swap closes,
- * gracefully, whatever the new graph no longer uses.
+ * The long-lived upstreams (undici pools and load state) that outlive configuration swaps
+ * (DESIGN: "a swap only rebuilds the cheap objects"), keyed by origin plus the options a pool
+ * cannot change. A graph build leases what it needs; when the last lease on an upstream is
+ * released, its pool is closed gracefully (in-flight requests finish).
  */
 export class ResourceRegistry {
-  readonly #upstreams = new Map<string, Upstream>();
+  readonly #upstreams = new LeaseTable<Upstream>((up) => void up.close());
 
-  acquire(opts: UpstreamOptions): Upstream {
+  acquire(opts: UpstreamOptions): Lease<Upstream> {
     const key = upstreamKey(opts);
-    let up = this.#upstreams.get(key);
-    if (!up || up.closed) {
-      up = new Upstream(opts);
-      this.#upstreams.set(key, up);
-    }
-    return up;
+    // one closed under its holders (only shutdown does that) is not handed out again
+    if (this.#upstreams.peek(key)?.closed === true) this.#upstreams.detach(key);
+    return this.#upstreams.acquire(key, () => new Upstream(opts));
   }
 
-  /** Closes (gracefully: in-flight requests finish) every upstream whose key is not in `live`. */
-  retain(live: ReadonlySet<string>): void {
-    for (const [key, up] of this.#upstreams) {
-      if (live.has(key)) continue;
-      this.#upstreams.delete(key);
-      void up.close();
-    }
-  }
-
+  /** how many upstreams are held */
   get size(): number {
     return this.#upstreams.size;
   }
 
+  /** Closes every upstream, gracefully or (`force`) failing what is in flight; leases still held release nothing. */
   async close(force = false): Promise<void> {
-    const all = [...this.#upstreams.values()];
-    this.#upstreams.clear();
+    const all = this.#upstreams.clear();
     await Promise.all(all.map((u) => (force ? u.destroy() : u.close())));
   }
 }

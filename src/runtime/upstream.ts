@@ -8,25 +8,19 @@ export interface UpstreamOptions {
   readonly connectTimeoutMs: number;
 }
 
-/** The identity of a long-lived upstream resource: what cannot change without a new pool. */
-export function upstreamKey(o: UpstreamOptions): string {
-  return `${o.origin}|c=${o.connections}|ct=${o.connectTimeoutMs}`;
-}
-
 /**
  * One upstream server's long-lived resources: its undici Pool (keep-alive connections) and its
  * live load (in-flight, peak-EWMA). Owned by the ResourceRegistry; survives configuration swaps
- * for as long as some backend still lists the server with the same pool options.
+ * for as long as some part of the graph holds a lease on it (a backend still lists the server
+ * with the same pool options).
  */
 export class Upstream {
-  readonly key: string;
   readonly origin: string;
   readonly pool: Pool;
   readonly load: ServerLoad;
   #closing: Promise<void> | undefined;
 
   constructor(opts: UpstreamOptions) {
-    this.key = upstreamKey(opts);
     this.origin = opts.origin;
     this.load = new ServerLoad();
     this.pool = new Pool(opts.origin, {
