@@ -7,22 +7,18 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { GuardRegistry } from '../src/canary/guard-registry.js';
 import { ConfigManager } from '../src/config/config-manager.js';
 import { createValidators } from '../src/config/decode/validators.js';
 import type { ConfigStore, StoreEvent, StoreUpdate, StoredValue } from '../src/config/store/types.js';
 import { builtinFiltersDir } from '../src/filters/builtin-dir.js';
+import { chainResources } from '../src/filters/chain-resources.js';
 import { FilterInstances } from '../src/filters/instance-registry.js';
 import { ModuleRegistry } from '../src/filters/module-registry.js';
-import { HealthRegistry } from '../src/health/health-registry.js';
 import { JunctionEvents } from '../src/observability/events.js';
 import { createMetrics } from '../src/observability/metrics.js';
-import { RouteSeriesCache } from '../src/observability/route-series.js';
-import { RetryBudgets } from '../src/proxy/retry-budget.js';
 import { GraphApplier } from '../src/runtime/graph-applier.js';
-import { ResourceRegistry } from '../src/runtime/resource-registry.js';
+import { openGraphResources } from '../src/runtime/open-graph-resources.js';
 import { Switcher } from '../src/runtime/switcher.js';
-import { TeeRegistry } from '../src/tee/tee-registry.js';
 import { routeSetEntries } from './lib/route-set.js';
 import { summarize } from './lib/stats.js';
 
@@ -55,32 +51,33 @@ async function main(): Promise<void> {
   const metrics = createMetrics({ staleness: () => 0 });
   const events = new JunctionEvents();
   const validators = createValidators();
-  let manager: ConfigManager | undefined;
-  const modules = new ModuleRegistry([builtinFiltersDir()], validators.ajv, logger, () => manager?.rebuild());
-  await modules.start();
+  const modules = new ModuleRegistry([builtinFiltersDir()], validators.ajv, logger);
   const switcher = new Switcher();
   let applied: ((rev: number) => void) | undefined;
-  const registry = new ResourceRegistry();
-  const shadowRegistry = new ResourceRegistry();
-  const health = new HealthRegistry({ metrics, logger, events });
+  const resources = openGraphResources({
+    metrics,
+    logger,
+    events,
+    chains: chainResources({ modules, instances: new FilterInstances(logger), budgetMs: 5000, metrics, logger }),
+  });
+  const { registry, shadowRegistry, health } = resources;
   const applier = new GraphApplier({
     switcher,
-    resources: {
-      registry,
-      shadowRegistry,
-      series: new RouteSeriesCache(metrics),
-      guards: new GuardRegistry({ metrics, logger, events }),
-      tees: new TeeRegistry({ metrics }),
-      chains: { modules, instances: new FilterInstances(logger), budgetMs: 5000, onFailure: () => undefined, onCreateError: () => undefined },
-      health,
-      retryBudgets: new RetryBudgets(),
-      metrics,
-    },
+    resources,
     logger,
     events,
     onApplied: (snap) => applied?.(snap.revision),
   });
-  manager = new ConfigManager({ store, validators, logger, filters: modules, coalesceMs: 0, onSnapshot: (s, r, k) => applier.apply(s, r, k) });
+  const manager = new ConfigManager({
+    store,
+    validators,
+    logger,
+    filters: modules,
+    coalesceMs: 0,
+    current: () => switcher.snapshot,
+    onSnapshot: (s, r, k) => applier.apply(s, r, k),
+  });
+  await modules.start(() => manager.rebuild());
 
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();

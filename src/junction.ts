@@ -1,37 +1,30 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAdminServer } from './admin/admin-server.js';
 import { registerAdminApi } from './admin/api/admin-api.js';
 import { AdminAuth } from './admin/auth.js';
-import { builtinFiltersDir } from './filters/builtin-dir.js';
-import type { ChainResources } from './filters/build-chain.js';
-import type { FilterCatalog } from './filters/filter-catalog.js';
-import { FilterInstances } from './filters/instance-registry.js';
-import { ModuleRegistry } from './filters/module-registry.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';
-import { GuardRegistry } from './canary/guard-registry.js';
+import { Components } from './components.js';
 import { ConfigManager } from './config/config-manager.js';
-import { TeeRegistry } from './tee/tee-registry.js';
-import { HealthRegistry } from './health/health-registry.js';
-import { RetryBudgets } from './proxy/retry-budget.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import { openStore } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
+import { builtinFiltersDir } from './filters/builtin-dir.js';
+import { chainResources } from './filters/chain-resources.js';
+import { FilterInstances } from './filters/instance-registry.js';
+import { ModuleRegistry } from './filters/module-registry.js';
+import { compileTrust } from './http/forwarded.js';
+import { closeServer, listen } from './http/server-lifecycle.js';
 import type { AccessLog } from './observability/access-log.js';
 import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { RouteSeriesCache } from './observability/route-series.js';
-import { handleClientError } from './proxy/client-errors.js';
-import { compileTrust } from './http/forwarded.js';
-import { createProxyHandler } from './proxy/proxy-handler.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
+import { ProxyListener } from './proxy/proxy-listener.js';
 import { GraphApplier } from './runtime/graph-applier.js';
-import { ResourceRegistry } from './runtime/resource-registry.js';
+import { openGraphResources } from './runtime/open-graph-resources.js';
 import { StatusReporter } from './runtime/status-reporter.js';
 import { Switcher } from './runtime/switcher.js';
-import { listen, closeServer } from './server-lifecycle.js';
 import { readVersion } from './version.js';
 
 export interface HostPort {
@@ -82,8 +75,8 @@ export interface Junction {
   readonly store: ConfigStore;
   readonly metrics: Metrics;
   readonly switcher: Switcher;
-  /** resolves once a first configuration is applied */
-  readonly firstApplied: Promise<ConfigSnapshot>;
+  /** resolves once a first configuration is applied (undefined if applying it failed; the next change retries) */
+  readonly firstApplied: Promise<ConfigSnapshot | undefined>;
   snapshot(): ConfigSnapshot | undefined;
   /** the `GET /api/v1/status` document */
   status(): unknown;
@@ -94,154 +87,131 @@ export interface Junction {
 }
 
 /**
- * The composition root: opens the store, binds both listeners (so a busy port fails fast), then
- * follows the configuration. Until a first configuration is applied the proxy answers 503
- * `not_ready` and `/readyz` says 503.
+ * The composition root. It makes every part first (nothing listens yet), then starts them in
+ * order — the store, the admin listener, the proxy listener (so a busy port fails fast), the
+ * filter modules, the configuration watch — and stops them in reverse. Until a first
+ * configuration is applied the proxy answers 503 `not_ready` and `/readyz` says 503.
  */
 export async function startJunction(opts: JunctionOptions): Promise<Junction> {
   const { logger } = opts;
   const version = readVersion();
   const startedAt = new Date().toISOString();
-  const store = opts.store ?? (await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger }));
-  const cleanup: Array<() => Promise<void>> = [() => store.close()];
+  const components = new Components(logger);
   try {
+    const store = components.started(
+      opts.store ?? (await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger })),
+      'store',
+      (s) => s.close(),
+    );
+
+    // ---- the parts: made, wired, not started ----
     const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()) });
     const switcher = new Switcher();
-    const registry = new ResourceRegistry();
-    const shadowRegistry = new ResourceRegistry();
-    const series = new RouteSeriesCache(metrics);
     const events = new JunctionEvents();
-    const guards = new GuardRegistry({ metrics, logger, events });
-    const tees = new TeeRegistry({ metrics });
-    const health = new HealthRegistry({ metrics, logger, events });
-    const retryBudgets = new RetryBudgets();
+    const validators = createValidators();
+    const filterLogger = logger.child({ component: 'filters' });
+    const modules = new ModuleRegistry([opts.builtinFiltersDir ?? builtinFiltersDir(), opts.filtersDir], validators.ajv, filterLogger);
+    const resources = components.started(
+      openGraphResources({
+        metrics,
+        logger,
+        events,
+        chains: chainResources({ modules, instances: new FilterInstances(filterLogger), budgetMs: opts.filterBudgetMs ?? 5000, metrics, logger }),
+      }),
+      'registries',
+      (r) => r.close(),
+    );
     const inFlight = { count: 0 };
     const deps: ProxyDeps = {
       switcher,
       metrics,
       // leased for the instance's whole life: never released
-      unroutedSeries: series.acquire('', '').value,
+      unroutedSeries: resources.series.acquire('', '').value,
       logger,
       accessLog: opts.accessLog,
       inFlight,
       trust: opts.trustedProxies?.length ? compileTrust(opts.trustedProxies) : undefined,
       proto: 'http',
     };
+    const proxy = new ProxyListener(deps);
     let draining = false;
-    let current: ConfigSnapshot | undefined;
-    const reporter = opts.statusKey === false ? undefined : new StatusReporter(store.ephemeral(`${opts.prefix}/status/${opts.instanceId}`, 10), logger);
-    if (reporter) cleanup.unshift(() => reporter.close());
-
-    // headersTimeout is enforced by Node's connection sweep: check every second, not every 30 s.
-    // requireHostHeader: false lets the handler answer a missing Host with Junction's JSON 400.
-    const proxy = createProxyHandler(deps);
-    const proxyServer = createServer(
-      { headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
-      proxy.request,
-    );
-    proxyServer.on('upgrade', proxy.upgrade);
-    proxyServer.on('clientError', (err, socket) => handleClientError(err, socket, deps.unroutedSeries));
-
-    const auth = new AdminAuth(opts.adminToken);
-    const admin = createAdminServer({
-      auth,
-      registry: metrics.registry,
-      logger,
-      ready: () => current !== undefined && !draining,
-      status: () => statusDoc(),
-    });
-    const statusDoc = () => ({
+    const ready = (): boolean => switcher.current !== undefined && !draining;
+    const status = () => ({
       ...statusDocument({
         instance: opts.instanceId,
         version,
         storeKind: store.kind,
         storeHealth: store.health(),
-        snapshot: current,
-        ready: current !== undefined && !draining,
+        snapshot: switcher.snapshot,
+        ready: ready(),
         draining,
         startedAt,
         now: Date.now(),
-        guards: guards.states(),
-        tees: tees.reports(),
+        guards: resources.guards.states(),
+        tees: resources.tees.reports(),
         filterModules: { modules: modules.modules(), errors: modules.errors() },
-        servers: health.states(),
+        servers: resources.health.states(),
       }),
       ...(opts.worker ? { worker: { index: opts.worker.index, pid: process.pid } } : {}),
     });
-
-    const validators = createValidators();
-    let manager: ConfigManager | undefined;
-    const modules = new ModuleRegistry(
-      [opts.builtinFiltersDir ?? builtinFiltersDir(), opts.filtersDir],
-      validators.ajv,
-      logger.child({ component: 'filters' }),
-      () => manager?.rebuild(),
+    const reporter =
+      opts.statusKey === false
+        ? undefined
+        : components.started(new StatusReporter(store.ephemeral(`${opts.prefix}/status/${opts.instanceId}`, 10), logger), 'status key', (r) => r.close());
+    const auth = new AdminAuth(opts.adminToken);
+    const admin = createAdminServer({ auth, registry: metrics.registry, logger, ready, status });
+    components.started(
+      registerAdminApi(admin.router, admin.server, {
+        store,
+        prefix: opts.prefix,
+        validators,
+        filters: modules,
+        events,
+        auth,
+        logger,
+        metrics,
+        snapshot: () => switcher.snapshot,
+        graph: () => switcher.current,
+        status,
+      }),
+      'admin API',
+      (api) => api.close(),
     );
-    cleanup.unshift(async () => modules.close());
-    const filterCatalog: FilterCatalog = modules;
-    const instances = new FilterInstances(logger.child({ component: 'filters' }));
-    const reportedCreateErrors = new Set<string>();
-    const chains: ChainResources = {
-      modules,
-      instances,
-      budgetMs: opts.filterBudgetMs ?? 5000,
-      onFailure: (err) => {
-        metrics.filterErrors.labels(err.filterId).inc();
-        logger.warn({ filter: err.filterId, code: err.code, err: err.cause }, err.message);
-      },
-      onCreateError: (filterId, err) => {
-        const key = `${filterId}:${String(err)}`;
-        if (reportedCreateErrors.has(key)) return;
-        reportedCreateErrors.add(key);
-        logger.error({ filter: filterId, err }, `filter ${filterId}: create() failed; requests on routes using it fail with 500 until it is fixed`);
-      },
-    };
-    const adminApi = registerAdminApi(admin.router, admin.server, {
-      store,
-      prefix: opts.prefix,
-      validators,
-      filters: filterCatalog,
-      events,
-      auth,
+    const applier = new GraphApplier({
+      switcher,
+      resources,
       logger,
-      metrics,
-      snapshot: () => current,
-      graph: () => switcher.current,
-      status: () => statusDoc(),
+      events,
+      onApplied: (snap) => reporter?.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap, moduleErrors: modules.errors() })),
     });
+    const manager = new ConfigManager({
+      store,
+      validators,
+      logger,
+      filters: modules,
+      current: () => switcher.snapshot,
+      onSnapshot: (snap, rejected, keys) => applier.apply(snap, rejected, keys),
+    });
+    const drainMs = opts.shutdownTimeoutMs ?? 10_000;
 
+    // ---- started in order, stopped in reverse ----
+    const adminAddress = components.started(await listen(admin.server, opts.admin, 'admin', opts.adminExclusive === true), 'admin listener', () =>
+      closeServer(admin.server, 1000),
+    );
     // A single process binds first, so a taken port fails at once (and answers 503 not_ready until
     // configured); a --workers worker binds once configured, so a worker that is starting or
     // replacing a dead one never takes connections from the shared socket it cannot serve yet.
-    let proxyAddress = opts.listenWhenConfigured === true ? undefined : await listen(proxyServer, opts.listen, 'proxy');
-    cleanup.unshift(() => closeServer(proxyServer, 0));
-    const adminAddress = await listen(admin.server, opts.admin, 'admin', opts.adminExclusive === true);
-    cleanup.unshift(() => closeServer(admin.server, 0));
-
-    const applier = new GraphApplier({
-      switcher,
-      resources: { registry, shadowRegistry, series, guards, tees, chains, health, retryBudgets, metrics },
-      logger,
-      events,
-      onApplied: (snap) => {
-        current = snap;
-        reporter?.report(instanceStatus({ instance: opts.instanceId, version, snapshot: snap, moduleErrors: modules.errors() }));
-      },
-    });
-    await modules.start();
-    manager = new ConfigManager({
-      store,
-      validators,
-      logger,
-      filters: filterCatalog,
-      onSnapshot: (snap, rejected, keys) => applier.apply(snap, rejected, keys),
-    });
+    const listenProxy = async (): Promise<AddressInfo> => components.started(await proxy.listen(opts.listen), 'proxy listener', () => proxy.close(drainMs));
+    let proxyAddress = opts.listenWhenConfigured === true ? undefined : await listenProxy();
+    await modules.start(() => manager.rebuild());
+    components.started(modules, 'filter modules', (m) => m.close());
     await opts.beforeStart?.(store);
+    components.started(manager, 'configuration watch', (m) => m.close());
     const firstApplied = manager.start();
     firstApplied.catch(() => undefined);
     if (proxyAddress === undefined) {
       await firstApplied;
-      proxyAddress = await listen(proxyServer, opts.listen, 'proxy');
+      proxyAddress = await listenProxy();
     }
     logger.info(
       { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, prefix: opts.prefix, instance: opts.instanceId, version },
@@ -257,31 +227,19 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       metrics,
       switcher,
       firstApplied,
-      snapshot: () => current,
-      status: () => statusDoc(),
+      snapshot: () => switcher.snapshot,
+      status,
       inFlight: () => inFlight.count,
       close: () =>
         (closing ??= (async () => {
           draining = true;
           logger.info({ inFlight: inFlight.count }, 'shutting down: draining in-flight requests');
-          await closeServer(proxyServer, opts.shutdownTimeoutMs ?? 10_000, () => inFlight.count === 0);
-          proxy.close();
-          adminApi.close();
-          await manager?.close();
-          modules.close();
-          await instances.closeAll();
-          await reporter?.close();
-          await registry.close();
-          await shadowRegistry.close(true);
-          tees.close();
-          health.close();
-          await closeServer(admin.server, 1000);
-          await store.close();
+          await components.stopAll();
           logger.info('junction stopped');
         })()),
     };
   } catch (err) {
-    for (const fn of cleanup) await fn().catch(() => undefined);
+    await components.stopAll();
     throw err;
   }
 }

@@ -1,29 +1,12 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { HostPort } from '../junction.js';
+import type { ServeOptions } from '../serve-options.js';
 import { isLoopback, parseHostPort } from './host-port.js';
 import { compileTrust } from '../http/forwarded.js';
 import { UsageError } from './usage-error.js';
 
-export interface ServeOptions {
-  readonly listen: HostPort;
-  readonly admin: HostPort;
-  readonly etcd: readonly string[] | undefined;
-  readonly prefix: string;
-  readonly dataDir: string;
-  readonly filtersDir: string | undefined;
-  readonly adminToken: string | undefined;
-  readonly instanceId: string;
-  readonly workers: number;
-  readonly demo: boolean;
-  /** with --demo: use these three upstreams (stable, canary, shadow) instead of starting them in-process */
-  readonly demoUpstreams: readonly string[] | undefined;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  readonly accessLog: boolean;
-  readonly shutdownTimeoutMs: number;
-  readonly filterBudgetMs: number;
-  readonly trustedProxies: readonly string[] | undefined;
-}
+export type { ServeOptions };
+
 
 /** Every flag, its type, and the environment variable that also sets it (SPEC §1). */
 const FLAGS = {

@@ -1,11 +1,10 @@
 import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { demoBanner } from '../demo/demo-banner.js';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { startJunction } from '../junction.js';
-import { AccessLog } from '../observability/access-log.js';
+import { junctionOptions } from '../serve-options.js';
 import { createLogger } from '../observability/logger.js';
 import { parseServeOptions } from './serve-options.js';
 import { WORKER_INDEX_ENV } from '../cluster/worker-protocol.js';
@@ -18,7 +17,6 @@ export async function serve(argv: readonly string[]): Promise<number> {
   if (opts.workers > 1) return (await import('../cluster/run-primary.js')).runPrimary(opts);
   const log = createLogger({ level: opts.logLevel });
   const logger = log.logger;
-  const accessLog = opts.accessLog ? new AccessLog(log.sink) : undefined;
   if (opts.etcd === undefined) mkdirSync(opts.dataDir, { recursive: true });
 
   let demo: DemoUpstream[] = [];
@@ -27,19 +25,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   const demoUrls = opts.demoUpstreams ?? demo.map((d) => d.url);
   const junction = await startJunction({
-    listen: opts.listen,
-    admin: opts.admin,
-    etcd: opts.etcd,
-    prefix: opts.prefix,
-    dataDir: opts.dataDir,
-    adminToken: opts.adminToken,
-    instanceId: opts.instanceId,
-    logger,
-    accessLog,
-    shutdownTimeoutMs: opts.shutdownTimeoutMs,
-    filterBudgetMs: opts.filterBudgetMs,
-    ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
-    ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
+    ...junctionOptions(opts, logger, log.sink),
     beforeStart: async (store) => {
       if (opts.demo) {
         const [stable, canary, shadow] = demoUrls as [string, string, string];

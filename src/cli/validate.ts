@@ -110,7 +110,7 @@ export async function runValidate(argv: readonly string[], env: NodeJS.ProcessEn
     const file = await readJsonFile(positionals[0] as string);
     const filtersDir = values['filters-dir'] ?? (env.JUNCTION_FILTERS_DIR || undefined);
     const validators = createValidators();
-    const modules = new ModuleRegistry([builtinFiltersDir(), filtersDir], validators.ajv, pino({ level: 'silent' }), () => undefined);
+    const modules = new ModuleRegistry([builtinFiltersDir(), filtersDir], validators.ajv, pino({ level: 'silent' }));
     let result: ReturnType<typeof validateConfig>;
     try {
       await modules.scan();

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AdminAuth } from '../admin/auth.js';
-import type { ServeOptions } from '../cli/serve-options.js';
+import type { ServeOptions } from '../serve-options.js';
 import { openStore } from '../config/store/index.js';
 import type { ConfigStore } from '../config/store/types.js';
 import { demoBanner } from '../demo/demo-banner.js';
 import { writeDemoConfig } from '../demo/demo-config.js';
 import { startDemoUpstream, stopDemoUpstreams, type DemoUpstream } from '../demo/demo-upstreams.js';
 import { createLogger } from '../observability/logger.js';
-import { closeServer, listen } from '../server-lifecycle.js';
+import { closeServer, listen } from '../http/server-lifecycle.js';
 import { createPrimaryMetrics } from './cluster-metrics.js';
 import { createPrimaryAdmin } from './primary-admin.js';
 import { WorkerPool } from './worker-pool.js';

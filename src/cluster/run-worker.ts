@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
-import { AccessLog } from '../observability/access-log.js';
 import { createLogger } from '../observability/logger.js';
 import { startJunction, type Junction } from '../junction.js';
-import type { ServeOptions } from '../cli/serve-options.js';
+import { junctionOptions, type ServeOptions } from '../serve-options.js';
 import { IpcChannel } from './ipc-channel.js';
 import { primaryPort } from './process-ports.js';
 import { RemoteStore } from './remote-store.js';
@@ -23,23 +21,14 @@ export async function runWorker(opts: ServeOptions, index: number): Promise<numb
   try {
     const store = await RemoteStore.connect(channel);
     junction = await startJunction({
-      listen: opts.listen,
+      ...junctionOptions(opts, logger, log.sink),
+      // a private admin port the primary passes requests on to; the store is the primary's
       admin: { host: '127.0.0.1', port: 0 },
       adminExclusive: true,
       listenWhenConfigured: true,
       store,
       statusKey: index === 0,
       worker: { index },
-      prefix: opts.prefix,
-      dataDir: opts.dataDir,
-      adminToken: opts.adminToken,
-      instanceId: opts.instanceId,
-      logger,
-      accessLog: opts.accessLog ? new AccessLog(log.sink) : undefined,
-      shutdownTimeoutMs: opts.shutdownTimeoutMs,
-      filterBudgetMs: opts.filterBudgetMs,
-      ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
-      ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
     });
   } catch (err) {
     channel.emit(WorkerTopic.failed, { message: err instanceof Error ? err.message : String(err) });
@@ -57,9 +46,9 @@ export async function runWorker(opts: ServeOptions, index: number): Promise<numb
   };
   const report = () => channel.emit(WorkerTopic.state, state());
   channel.handle(WorkerOp.status, () => j.status()).handle(WorkerOp.metrics, () => j.metrics.registry.getMetricsAsJSON());
+  // events go out once the new snapshot is current: the state reported is the new one
   const unsubscribe = j.events.on((e) => {
-    // the event is emitted while the snapshot is being swapped in: report once it is
-    if (e.type === 'config.applied' || e.type === 'config.rejected') setImmediate(report);
+    if (e.type === 'config.applied' || e.type === 'config.rejected') report();
   });
   void j.firstApplied.then(report, () => undefined);
   report();

@@ -14,8 +14,14 @@ export interface ConfigManagerOptions {
   readonly logger: Logger;
   readonly filters: FilterCatalog;
   /**
+   * The snapshot serving now (the one holder of the current configuration keeps it); the next
+   * snapshot is built from it, and it stays current when `onSnapshot` throws.
+   */
+  readonly current: () => ConfigSnapshot | undefined;
+  /**
    * Called with every new snapshot, the issues of the values this update rejected, and the keys it
-   * changed (undefined after a full reload). An exception keeps the previous snapshot serving.
+   * changed (undefined after a full reload); it makes the snapshot current. An exception keeps the
+   * previous snapshot serving.
    */
   readonly onSnapshot: (snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys: readonly string[] | undefined) => void;
   /** how long a burst of store updates is gathered before one snapshot is built (default 5 ms) */
@@ -36,7 +42,6 @@ export class ConfigManager {
   #pending: StoreUpdate[] = [];
   #timer: NodeJS.Timeout | undefined;
   #watch: WatchHandle | undefined;
-  #current: ConfigSnapshot | undefined;
   #closed = false;
 
   constructor(opts: ConfigManagerOptions) {
@@ -44,16 +49,13 @@ export class ConfigManager {
     this.#state = new ConfigState(opts.store.prefix, opts.validators);
   }
 
-  get current(): ConfigSnapshot | undefined {
-    return this.#current;
-  }
-
   /**
-   * Loads the prefix, applies it, and starts watching. Resolves once the first snapshot is built.
+   * Loads the prefix, applies it, and starts watching. Resolves with the first snapshot once it is
+   * applied (undefined if applying it failed: the next change tries again).
    * While the store cannot be read (etcd down at start-up) it retries with a capped backoff,
    * logging once per attempt at most every few seconds; it rejects only if closed meanwhile.
    */
-  async start(): Promise<ConfigSnapshot> {
+  async start(): Promise<ConfigSnapshot | undefined> {
     let snapshot: StoreSnapshot | undefined;
     for (let attempt = 0; snapshot === undefined; attempt++) {
       try {
@@ -66,14 +68,14 @@ export class ConfigManager {
         if (this.#closed) throw new Error('closed before the first configuration was read');
       }
     }
-    this.#apply([{ kind: 'reset', snapshot }]);
+    const first = this.#apply([{ kind: 'reset', snapshot }]);
     this.#watch = this.#opts.store.watch(snapshot.revision + 1, (u) => this.#enqueue(u));
-    return this.#current as ConfigSnapshot;
+    return first;
   }
 
-  /** Re-builds the snapshot from the current state (e.g. after a filter module changed). */
+  /** Re-builds the snapshot from the current state (e.g. after a filter module changed); nothing before the first load. */
   rebuild(): void {
-    if (!this.#closed) this.#apply([]);
+    if (!this.#closed && this.#watch !== undefined) this.#apply([]);
   }
 
   async close(): Promise<void> {
@@ -97,11 +99,13 @@ export class ConfigManager {
     if (batch.length > 0) this.#apply(batch);
   }
 
-  #apply(batch: readonly StoreUpdate[]): void {
+  /** Builds and applies the next snapshot; returns it once applied, undefined when nothing changed or it failed. */
+  #apply(batch: readonly StoreUpdate[]): ConfigSnapshot | undefined {
     const { logger } = this.#opts;
+    const current = this.#opts.current();
     const rejected: ConfigIssue[] = [];
     try {
-      let changed = batch.length === 0 || this.#current === undefined;
+      let changed = batch.length === 0 || current === undefined;
       let keys: string[] | undefined = [];
       for (const update of batch) {
         if (update.kind === 'reset') keys = undefined;
@@ -110,8 +114,8 @@ export class ConfigManager {
         rejected.push(...r.rejected);
         changed ||= r.configChanged;
       }
-      if (!changed) return;
-      const next = buildSnapshot(this.#state, this.#current, this.#activeRoutes, {
+      if (!changed) return undefined;
+      const next = buildSnapshot(this.#state, current, this.#activeRoutes, {
         prefix: this.#opts.store.prefix,
         filters: this.#opts.filters,
         now: this.#opts.now ?? (() => new Date()),
@@ -119,9 +123,10 @@ export class ConfigManager {
       });
       for (const issue of rejected) logger.warn({ key: issue.key, field: issue.field, code: issue.code }, `config rejected: ${formatIssue(issue)}`);
       this.#opts.onSnapshot(next, rejected, keys === undefined ? undefined : [...new Set(keys)]);
-      this.#current = next;
+      return next;
     } catch (err) {
       logger.error({ err }, 'building the configuration failed; the previous one keeps serving');
+      return undefined;
     }
   }
 }

@@ -25,7 +25,7 @@ interface FileState {
  * hot-reloaded. A changed file is re-imported as a fresh module; if the new version fails (import
  * error, no type, bad schema) the file's last good version keeps serving and the error is
  * reported; a deleted file stops being offered. The user folder wins over the built-ins for a type
- * both define. `onChange` runs after every rescan that changed what is offered.
+ * both define. The `onChange` given to `start` runs after every rescan that changed what is offered.
  */
 export class ModuleRegistry implements FilterCatalog {
   readonly #dirs: readonly string[];
@@ -40,20 +40,21 @@ export class ModuleRegistry implements FilterCatalog {
   #rescan = false;
   #sequence = 0;
   #closed = false;
+  #onChange: () => void = () => undefined;
 
   constructor(
     dirs: ReadonlyArray<string | undefined>,
     private readonly ajv: Ajv,
     private readonly logger: Logger,
-    private readonly onChange: () => void,
     private readonly debounceMs = 100,
   ) {
     this.#dirs = dirs.filter((d): d is string => d !== undefined);
   }
 
-  /** Scans the folders once, then watches them. */
-  async start(): Promise<void> {
+  /** Scans the folders once, then watches them; `onChange` runs after each rescan that changed what is offered. */
+  async start(onChange: () => void): Promise<void> {
     await this.scan();
+    this.#onChange = onChange; // the first scan is what the first configuration is built with
     for (const dir of this.#dirs) {
       try {
         const w = watch(dir, { recursive: true }, () => this.#schedule());
@@ -156,7 +157,7 @@ export class ModuleRegistry implements FilterCatalog {
     }
     if (changed) {
       this.#rebuildTypes();
-      if (!this.#closed) this.onChange();
+      if (!this.#closed) this.#onChange();
     }
   }
 

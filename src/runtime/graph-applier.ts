@@ -24,7 +24,7 @@ export class GraphApplier {
       readonly resources: GraphResources;
       readonly logger: Logger;
       readonly events: JunctionEvents;
-      /** called after every swap (status key) */
+      /** called after every swap, before the events go out (the status key) */
       readonly onApplied?: (snapshot: ConfigSnapshot) => void;
     },
   ) {}
@@ -53,6 +53,8 @@ export class GraphApplier {
       },
       'configuration applied',
     );
+    this.deps.onApplied?.(snapshot);
+    // Events last: a listener that reads the current snapshot, graph or status sees this revision.
     const { events } = this.deps;
     for (const i of rejected) {
       events.emit({
@@ -65,6 +67,5 @@ export class GraphApplier {
       });
     }
     events.emit({ type: 'config.applied', revision: snapshot.revision, keys: changedKeys ?? ['*'], issues: snapshot.issues.length });
-    this.deps.onApplied?.(snapshot);
   }
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JunctionError } from './errors/junction-error.js';
+import { JunctionError } from '../errors/junction-error.js';
 
 export class ListenError extends JunctionError {
   constructor(what: string, host: string, port: number, cause: NodeJS.ErrnoException) {

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { HostPort, JunctionOptions } from './junction.js';
+import { AccessLog, type LineSink } from './observability/access-log.js';
+
+/** What `junction serve`'s flags say (parsed and checked by src/cli/serve-options.ts). */
+export interface ServeOptions {
+  readonly listen: HostPort;
+  readonly admin: HostPort;
+  readonly etcd: readonly string[] | undefined;
+  readonly prefix: string;
+  readonly dataDir: string;
+  readonly filtersDir: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly instanceId: string;
+  readonly workers: number;
+  readonly demo: boolean;
+  /** with --demo: use these three upstreams (stable, canary, shadow) instead of starting them in-process */
+  readonly demoUpstreams: readonly string[] | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly accessLog: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly filterBudgetMs: number;
+  readonly trustedProxies: readonly string[] | undefined;
+}
+
+/**
+ * The Junction options every process of `junction serve` starts with, from its flags: a single
+ * process, and each `--workers` worker (which adds its own listener, store and status settings).
+ */
+export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSink): JunctionOptions {
+  return {
+    listen: opts.listen,
+    admin: opts.admin,
+    etcd: opts.etcd,
+    prefix: opts.prefix,
+    dataDir: opts.dataDir,
+    adminToken: opts.adminToken,
+    instanceId: opts.instanceId,
+    logger,
+    accessLog: opts.accessLog ? new AccessLog(sink) : undefined,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs,
+    filterBudgetMs: opts.filterBudgetMs,
+    ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
+    ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
+  };
+}
