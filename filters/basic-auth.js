@@ -9,13 +9,22 @@ import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'no
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEYLEN = 32;
 
-/** The `scrypt:<salt>:<hash>` form basic-auth expects for a password. */
+/**
+ * The `scrypt:<salt>:<hash>` form basic-auth expects for a password.
+ * @param {string} password
+ * @param {Buffer} [salt]
+ */
 export function hashPassword(password, salt = randomBytes(16)) {
   const hash = scryptSync(password, salt, KEYLEN, SCRYPT);
   return `scrypt:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
 
-/** scrypt runs on libuv's thread pool: a login never blocks the event loop that serves traffic */
+/**
+ * scrypt runs on libuv's thread pool: a login never blocks the event loop that serves traffic
+ * @param {string} password
+ * @param {string} stored the user's `scrypt:<salt>:<hash>`
+ * @returns {Promise<boolean>}
+ */
 function verify(password, stored) {
   const [scheme, salt, hash] = stored.split(':');
   if (scheme !== 'scrypt' || !salt || !hash) return Promise.resolve(false);
@@ -27,13 +36,17 @@ function verify(password, stored) {
   });
 }
 
+/**
+ * @param {import('junction/filter').FilterExchange} ex
+ * @param {string} user
+ */
 function pass(ex, user) {
   delete ex.headers.authorization;
   ex.headers['x-junction-user'] = user;
   return undefined;
 }
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ users: Record<string, string>, realm?: string }>} */
+/** @type {import('junction/filter').FilterModule<{ users: Record<string, string>, realm?: string }>} */
 export default {
   type: 'basic-auth',
   schema: {
@@ -74,7 +87,8 @@ export default {
         if (stored === undefined) return challenge;
         return verify(decoded.slice(colon + 1), stored).then((ok) => {
           if (!ok) return challenge;
-          if (cache.size >= 10_000) cache.delete(cache.keys().next().value);
+          const oldest = cache.size >= 10_000 ? cache.keys().next().value : undefined;
+          if (oldest !== undefined) cache.delete(oldest);
           cache.set(digest, { user: name, until: now + 60_000 });
           return pass(ex, name);
         });

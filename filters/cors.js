@@ -6,7 +6,17 @@
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 256 };
 
-/** @type {import('../dist/src/filters/types.js').FilterModule} */
+/**
+ * @typedef {object} CorsConfig
+ * @property {string[]} allowOrigins
+ * @property {string[]} [allowMethods]
+ * @property {string[]} [allowHeaders]
+ * @property {string[]} [exposeHeaders]
+ * @property {boolean} [allowCredentials]
+ * @property {number} [maxAgeSeconds]
+ */
+
+/** @type {import('junction/filter').FilterModule<CorsConfig>} */
 export default {
   type: 'cors',
   schema: {
@@ -30,6 +40,7 @@ export default {
     const allowHeaders = config.allowHeaders?.join(', ');
     const expose = config.exposeHeaders?.length ? config.exposeHeaders.join(', ') : undefined;
     const maxAge = String(config.maxAgeSeconds ?? 600);
+    /** @param {import('junction/filter').HeaderValue} origin */
     const allowedOrigin = (origin) => (typeof origin !== 'string' ? undefined : any ? (config.allowCredentials ? origin : '*') : origins.has(origin) ? origin : undefined);
     return {
       onRequest(ex) {
@@ -38,6 +49,7 @@ export default {
         if (ex.method !== 'OPTIONS' || requested === undefined || origin === undefined) return;
         const allowed = allowedOrigin(origin);
         if (allowed === undefined) return { status: 403, body: { error: 'cors_forbidden', message: 'origin not allowed' } };
+        /** @type {Record<string, string>} */
         const headers = {
           'access-control-allow-origin': allowed,
           'access-control-allow-methods': methods,

@@ -3,7 +3,7 @@
 // Each request draws independently (Math.random). A delay longer than the filter time budget
 // (--filter-budget-ms, 5 s by default) ends as 504 filter_timeout.
 
-/** @type {import('../dist/src/filters/types.js').FilterModule} */
+/** @type {import('junction/filter').FilterModule<{ abortPercent?: number, abortStatus?: number, delayPercent?: number, delayMs?: number }>} */
 export default {
   type: 'fault',
   schema: {
@@ -25,6 +25,7 @@ export default {
       headers: { 'x-junction-fault': 'abort' },
       body: { error: 'fault_injected', message: 'request aborted by the fault filter' },
     };
+    /** @type {Set<NodeJS.Timeout>} */
     const timers = new Set();
     return {
       onRequest(ex) {

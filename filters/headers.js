@@ -13,7 +13,24 @@ const edits = {
   additionalProperties: false,
 };
 
-/** @param {Record<string, string | string[] | undefined>} headers */
+/**
+ * @typedef {object} Edits one side's edits, as configured
+ * @property {Record<string, string>} [set]
+ * @property {Record<string, string>} [add]
+ * @property {string[]} [remove]
+ */
+
+/**
+ * @typedef {object} PreparedEdits the same, names lower-cased
+ * @property {string[]} remove
+ * @property {Array<[string, string]>} set
+ * @property {Array<[string, string]>} add
+ */
+
+/**
+ * @param {Record<string, import('junction/filter').HeaderValue>} headers
+ * @param {PreparedEdits} e
+ */
 function apply(headers, e) {
   if (!e) return;
   for (const name of e.remove ?? []) delete headers[name];
@@ -24,7 +41,11 @@ function apply(headers, e) {
   }
 }
 
-/** lower-cases names once, at create time */
+/**
+ * lower-cases names once, at create time
+ * @param {Edits | undefined} e
+ * @returns {PreparedEdits | undefined}
+ */
 function prepare(e) {
   if (!e) return undefined;
   return {
@@ -34,7 +55,7 @@ function prepare(e) {
   };
 }
 
-/** @type {import('../dist/src/filters/types.js').FilterModule} */
+/** @type {import('junction/filter').FilterModule<{ request?: Edits, response?: Edits }>} */
 export default {
   type: 'headers',
   schema: { type: 'object', properties: { request: edits, response: edits }, additionalProperties: false },

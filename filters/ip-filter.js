@@ -5,12 +5,16 @@ import { BlockList, isIP } from 'node:net';
 
 const cidrList = { type: 'array', items: { type: 'string', minLength: 2, maxLength: 64 }, maxItems: 10000 };
 
-/** @returns {BlockList} */
+/**
+ * @param {string[] | undefined} entries
+ * @param {string} field the config field, for the error message
+ * @returns {BlockList}
+ */
 function blockList(entries, field) {
   const list = new BlockList();
   for (const entry of entries ?? []) {
-    const [addr, bits] = entry.split('/');
-    const family = isIP(addr ?? '');
+    const [addr = '', bits] = entry.split('/'); // split always yields a first part
+    const family = isIP(addr);
     if (family === 0) throw new Error(`${field}: ${entry} is not an IP address or CIDR`);
     const type = family === 6 ? 'ipv6' : 'ipv4';
     if (bits === undefined) list.addAddress(addr, type);
@@ -23,7 +27,7 @@ function blockList(entries, field) {
   return list;
 }
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ allow?: string[], deny?: string[] }>} */
+/** @type {import('junction/filter').FilterModule<{ allow?: string[], deny?: string[] }>} */
 export default {
   type: 'ip-filter',
   schema: { type: 'object', properties: { allow: cidrList, deny: cidrList }, additionalProperties: false },

@@ -3,7 +3,7 @@
 // the cap — Junction never reads past the limit.
 // config: { "bytes": 1048576 }
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ bytes: number }>} */
+/** @type {import('junction/filter').FilterModule<{ bytes: number }>} */
 export default {
   type: 'max-body',
   schema: {

@@ -3,7 +3,7 @@
 // the header shares one bucket, keyed ""). At most `maxKeys` buckets (default 100,000) are kept;
 // the least recently used go first.
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ rps: number, burst?: number, key?: string, maxKeys?: number }>} */
+/** @type {import('junction/filter').FilterModule<{ rps: number, burst?: number, key?: string, maxKeys?: number }>} */
 export default {
   type: 'rate-limit',
   schema: {
@@ -35,7 +35,8 @@ export default {
         let b = buckets.get(key);
         if (b === undefined) {
           b = { tokens: burst, at: now };
-          if (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value);
+          const oldest = buckets.size >= maxKeys ? buckets.keys().next().value : undefined;
+          if (oldest !== undefined) buckets.delete(oldest);
         } else {
           buckets.delete(key); // re-insert: Map order is recency
           b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);

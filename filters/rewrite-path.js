@@ -1,7 +1,7 @@
 // rewrite-path: rewrites the path with a regular expression (JavaScript RegExp, $1-style groups).
 // config: { "pattern": "^/old/(.*)$", "replacement": "/new/$1" }   Non-matching paths pass unchanged.
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ pattern: string, replacement: string }>} */
+/** @type {import('junction/filter').FilterModule<{ pattern: string, replacement: string }>} */
 export default {
   type: 'rewrite-path',
   schema: {

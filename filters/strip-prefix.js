@@ -1,7 +1,7 @@
 // strip-prefix: removes a path prefix before the request goes upstream (/api/v1/users -> /users).
 // config: { "prefix": "/api/v1" }   A path without the prefix passes unchanged.
 
-/** @type {import('../dist/src/filters/types.js').FilterModule<{ prefix: string }>} */
+/** @type {import('junction/filter').FilterModule<{ prefix: string }>} */
 export default {
   type: 'strip-prefix',
   schema: {

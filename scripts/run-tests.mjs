@@ -2,7 +2,12 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node:test.
 // Usage: node scripts/run-tests.mjs [substring ...]  — only files whose path contains a substring.
 // Node 20's `node --test` takes no globs, so the files are listed here.
-import { readdirSync, statSync } from 'node:fs';
+//
+// tsc never deletes what it emitted: after a test .ts is deleted or renamed, its compiled .js stays
+// in dist/test and would still run (passing or failing on code that no longer exists). So only the
+// compiled tests whose source test/…/*.test.ts exists are run; a stale one is removed, with its
+// .js.map, .d.ts and .d.ts.map, and named on stderr.
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -18,9 +23,20 @@ function walk(d, out) {
   return out;
 }
 
+/** dist/test/a/b.test.js -> test/a/b.test.ts */
+const sourceOf = (compiled) => join(root, 'test', relative(dir, compiled).replace(/\.js$/, '.ts'));
+
+const compiled = walk(dir, []).sort();
+const stale = compiled.filter((f) => !existsSync(sourceOf(f)));
+for (const f of stale) {
+  for (const ext of ['', '.map']) rmSync(f + ext, { force: true });
+  for (const ext of ['.d.ts', '.d.ts.map']) rmSync(f.replace(/\.js$/, ext), { force: true });
+  process.stderr.write(`run-tests: removed stale ${relative(root, f)} (its source ${relative(root, sourceOf(f))} is gone)\n`);
+}
+
 const filters = process.argv.slice(2);
-const files = walk(dir, [])
-  .sort()
+const files = compiled
+  .filter((f) => !stale.includes(f))
   .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
 if (files.length === 0) {
   process.stderr.write(`no test files found under ${relative(root, dir)}${filters.length ? ` matching ${filters.join(', ')}` : ''}\n`);

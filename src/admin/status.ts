@@ -1,4 +1,5 @@
 import type { GuardState } from '../canary/guard-registry.js';
+import type { ServerState } from '../config/schema/backend.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { ModuleError } from '../filters/module-registry.js';
 import type { StoreHealth } from '../config/store/types.js';
@@ -17,13 +18,75 @@ export interface StatusInputs {
   readonly guards: readonly GuardState[];
   /** the fidelity report of every tee */
   readonly tees: readonly unknown[];
-  /** every primary server's health: breaker state, checks, ejection */
-  readonly servers: readonly unknown[];
+  /** the health of every server that takes primary traffic (`HealthRegistry.states()`) */
+  readonly servers: readonly ServerHealthState[];
   /** loaded filter modules and the files that failed to load */
   readonly filterModules: {
     readonly modules: ReadonlyArray<{ type: string; file: string; version: string }>;
     readonly errors: readonly ModuleError[];
   };
+}
+
+/** One server's health as `ServerHealth.state()` reports it. */
+export interface ServerHealthState {
+  readonly backend: string;
+  readonly server: string;
+  readonly url: string;
+  readonly healthy: boolean;
+  readonly breaker: string;
+  readonly ejected: boolean;
+  readonly activeCheck: { readonly healthy: boolean; readonly lastError: string | null } | null;
+}
+
+/** A row of the status's `servers`: a configured server, its state, and its health where it has one. */
+export interface ServerStatus {
+  readonly backend: string;
+  readonly server: string;
+  readonly url: string;
+  readonly state: ServerState;
+  /** null: nothing tracks its health (draining, or a backend no route sends primary traffic to) */
+  readonly healthy: boolean | null;
+  readonly breaker: string | null;
+  readonly ejected: boolean | null;
+  readonly activeCheck: ServerHealthState['activeCheck'];
+}
+
+/**
+ * The status's `servers`: every server of the snapshot that is not `disabled` (the servers this
+ * instance holds a connection pool for, as `junction server BACKEND list` shows them), with its
+ * `state`, merged with its health state. Only active servers of routed backends have one: a
+ * draining server keeps its pool but is out of the balancer, so it is listed with `state:
+ * "draining"` and null health rather than left out. A health state whose server the snapshot no
+ * longer has (a swap in progress) is still listed, as the active server it was.
+ */
+export function serverStatuses(snapshot: ConfigSnapshot | undefined, health: readonly ServerHealthState[]): ServerStatus[] {
+  const key = (backend: string, server: string, url: string) => `${backend}\u0000${server}\u0000${url}`;
+  const byKey = new Map(health.map((h) => [key(h.backend, h.server, h.url), h]));
+  const out: ServerStatus[] = [];
+  for (const b of snapshot?.backends.values() ?? []) {
+    for (const s of b.servers) {
+      if (s.state === 'disabled') continue;
+      const k = key(b.id, s.id, s.url);
+      const h = byKey.get(k);
+      byKey.delete(k);
+      out.push({
+        backend: b.id,
+        server: s.id,
+        url: s.url,
+        state: s.state,
+        healthy: h?.healthy ?? null,
+        breaker: h?.breaker ?? null,
+        ejected: h?.ejected ?? null,
+        activeCheck: h?.activeCheck ?? null,
+      });
+    }
+  }
+  for (const h of byKey.values()) out.push({ ...h, state: 'active' });
+  return out.sort((a, b) => (a.backend === b.backend ? cmp(a.server, b.server) : cmp(a.backend, b.backend)));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Seconds since the store was last reached, 0 while it is connected. */
@@ -48,7 +111,7 @@ export function statusDocument(s: StatusInputs) {
       ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
     },
     filters: { modules: s.filterModules.modules, errors: s.filterModules.errors },
-    servers: s.servers,
+    servers: serverStatuses(snap, s.servers),
     canary: { guards: s.guards },
     tee: s.tees,
     counts: {

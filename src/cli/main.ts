@@ -29,6 +29,11 @@ exit codes: 0 ok, 1 refused or invalid, 2 usage, 3 admin API unreachable, 4 unau
 Docs: README.md and docs/ in the project (docs/cli.md, docs/api.md).
 `;
 
+const VERSION_HELP = `usage: junction version   (or junction --version, junction -v)
+
+  prints "junction <version>" and exits 0
+`;
+
 /** The `junction` command line. Returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,6 +53,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'version':
       case '--version':
       case '-v':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          process.stdout.write(VERSION_HELP);
+          return 0;
+        }
         process.stdout.write(`junction ${readVersion()}\n`);
         return 0;
       case undefined:

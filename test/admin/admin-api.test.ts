@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startTestJunction, type TestJunction } from '../support/junction.js';
+import { startUpstream } from '../support/upstream.js';
 
 let open: TestJunction;
 let locked: TestJunction;
@@ -58,6 +59,51 @@ test('GET /api/v1/status reports instance, version, revision, store and errors',
     s.errors.map((e: { key: string; code: string }) => [e.key, e.code]),
     [['/junction/routes/bad', 'invalid_json']],
   );
+});
+
+test('GET /api/v1/status lists a draining server with its state, as the servers list does; disabled ones are left out', async () => {
+  const up = await startUpstream('status-servers');
+  const json = async (method: string, path: string, body?: unknown) => {
+    const r = await request(`${open.adminUrl}${path}`, {
+      method: method as 'GET',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.body.text();
+    assert.ok(r.statusCode < 300, `${method} ${path}: ${r.statusCode} ${text}`);
+    return JSON.parse(text);
+  };
+  type Row = { backend: string; server: string; url: string; state: string; healthy: boolean | null; breaker: string | null };
+  const poolRows = async () => ((await json('GET', '/api/v1/status')).servers as Row[]).filter((r) => r.backend === 'pool');
+  try {
+    await json('PUT', '/api/v1/backends/pool', { servers: [{ id: 'a', url: up.url }, { id: 'off', url: up.url, state: 'disabled' }] });
+    await json('PUT', '/api/v1/backends/pool/servers/k', { url: up.url });
+    const { modRevision } = await json('PUT', '/api/v1/routes/pool', { match: { host: 'pool.example' }, backend: 'pool' });
+    await open.applied(modRevision);
+    assert.deepEqual(
+      (await poolRows()).map((r) => [r.server, r.state, r.healthy, r.breaker]),
+      [['a', 'active', true, 'closed'], ['k', 'active', true, 'closed']],
+    );
+
+    const drained = await json('PUT', '/api/v1/backends/pool/servers/k', { url: up.url, state: 'draining' });
+    await open.applied(drained.modRevision);
+    const rows = await poolRows();
+    assert.deepEqual(
+      rows.map((r) => [r.server, r.url, r.state, r.healthy, r.breaker]),
+      [['a', up.url, 'active', true, 'closed'], ['k', up.url, 'draining', null, null]],
+    );
+    // the same servers, in the same states, as GET .../servers (what `junction server pool list` reads)
+    const effective = (await json('GET', '/api/v1/backends/pool/servers')).effective as Array<{ id: string; state: string }>;
+    assert.deepEqual(
+      effective.filter((s) => s.state !== 'disabled').map((s) => [s.id, s.state]),
+      rows.map((r) => [r.server, r.state]),
+    );
+  } finally {
+    await json('DELETE', '/api/v1/routes/pool');
+    await json('DELETE', '/api/v1/backends/pool/servers/k');
+    await json('DELETE', '/api/v1/backends/pool');
+    await up.close();
+  }
 });
 
 test('with a token, /api/ needs "Authorization: Bearer <token>"', async () => {

@@ -133,10 +133,12 @@ onBothStores('POST /api/v1/tx', (j, kind) => {
     });
     let stop = false;
     const statuses = new Map<number, number>();
+    let answered = 0;
     const traffic = (async () => {
       while (!stop) {
         const r = await get(`${j().url}/flip/x`);
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        answered++;
       }
     })();
     const flip = (from: string, to: string, upstream: TestUpstream) =>
@@ -152,9 +154,11 @@ onBothStores('POST /api/v1/tx', (j, kind) => {
       const r = i % 2 === 0 ? await flip('blue', 'green', green) : await flip('green', 'blue', blue);
       assert.equal(r.status, 200, r.text);
       last = r.body.revision;
-      await new Promise((res) => setTimeout(res, 15));
+      // each flip is applied and served before the next: the traffic meets every state there is
+      await j().applied(last);
+      const before = answered;
+      await waitFor(`requests served at revision ${last}`, () => answered >= before + 2, 5000, 1);
     }
-    await j().applied(last);
     stop = true;
     await traffic;
     off();

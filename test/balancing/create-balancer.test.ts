@@ -51,17 +51,49 @@ test('every kind: picks only pickable servers, and undefined exactly when none i
   }
 });
 
-test('picks are cheap (reported as a diagnostic, never asserted)', (t) => {
-  const list = Array.from({ length: 50 }, (_, i) => new Server(`server-${i}`, 1 + (i % 4)));
-  const input: PickInput = { headers: { 'x-k': 'user-12345', cookie: 'a=1; sid=abc' }, clientIp: '10.0.0.1' };
-  const n = 200_000;
+/** A TestServer that counts how often a balancer asks whether it is available. */
+class CountingServer extends Server {
+  checks = 0;
+  override isAvailable(): boolean {
+    this.checks++;
+    return super.isAvailable();
+  }
+}
+
+test('picks are cheap: round-robin and hash look at each server at most once, least-request and ewma at two', (t) => {
+  const n = 50;
+  const picks = 2_000;
+  const inputs: PickInput[] = [
+    { headers: { 'x-k': 'user-12345', cookie: 'a=1; sid=abc' }, clientIp: '10.0.0.1' },
+    { headers: {}, clientIp: '10.0.0.2' }, // hash without its key falls back to round-robin
+  ];
+  for (const kind of BALANCER_KINDS) {
+    for (const input of inputs) {
+      const list = Array.from({ length: n }, (_, i) => new CountingServer(`server-${i}`, 1 + (i % 4)));
+      const b = createBalancer(kind, list, { hashKey: 'header:x-k', random: seeded(7) });
+      for (let p = 0; p < picks; p++) {
+        for (const s of list) s.checks = 0;
+        assert.ok(b.pick(input) !== undefined);
+        const total = list.reduce((a, s) => a + s.checks, 0);
+        const most = Math.max(...list.map((s) => s.checks));
+        if (kind === 'least-request' || kind === 'ewma') {
+          // power of two choices with every server pickable: two draws, no scan of the list
+          assert.equal(total, 2, `${kind}: pick ${p} looked at ${total} servers`);
+        } else {
+          assert.ok(most <= 1 && total <= n, `${kind}: pick ${p} looked at ${total} servers, one of them ${most} times`);
+        }
+      }
+    }
+  }
+
+  // the time per pick is for bench/, not for a test: reported, never asserted
+  const list = Array.from({ length: n }, (_, i) => new Server(`server-${i}`, 1 + (i % 4)));
   const lines: string[] = [];
   for (const kind of BALANCER_KINDS) {
     const b = createBalancer(kind, list, { hashKey: 'header:x-k' });
-    for (let i = 0; i < 10_000; i++) b.pick(input);
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) b.pick(input);
-    lines.push(`${kind}: ${(Number(process.hrtime.bigint() - t0) / n).toFixed(0)} ns/pick`);
+    for (let i = 0; i < 50_000; i++) b.pick(inputs[0]!);
+    lines.push(`${kind}: ${(Number(process.hrtime.bigint() - t0) / 50_000).toFixed(0)} ns/pick`);
   }
-  t.diagnostic(`50 servers: ${lines.join(', ')}`);
+  t.diagnostic(`${n} servers: ${lines.join(', ')}`);
 });

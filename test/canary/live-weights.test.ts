@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { startEtcd, type EtcdProcess } from '../support/etcd.js';
 import { startTestJunction, type TestJunction } from '../support/junction.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
+import { waitFor } from '../support/wait.js';
 
 // The canary walkthrough, live: weights moved by etcd puts while traffic flows.
 let etcd: EtcdProcess;
@@ -64,20 +65,30 @@ test('moving the canary 0 → 5 → 25 → 50 → 100 by etcd put under load: ze
       }
     }
   });
+  const total = () => Object.values(served).reduce((a, b) => a + b, 0) + failed;
+  /** `n` more answers (the 8 loops keep at most 8 requests in flight) */
+  const moreAnswers = (n: number, what: string) => {
+    const from = total();
+    return waitFor(`${n} answers ${what}`, () => total() >= from + n, 10_000, 2);
+  };
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    await moreAnswers(100, 'before the first change'); // every pooled connection in use
     const closedBefore = closedUpstreamSockets.count;
     for (const [s, c] of [[95, 5], [75, 25], [50, 50], [0, 100]] as const) {
       const res = await client.put('/junction/routes/shop').value(JSON.stringify(split(s, c))).exec();
       await j.applied(Number(res.header.revision));
-      await new Promise((r) => setTimeout(r, 300));
+      await moreAnswers(100, `at ${s}/${c}`);
     }
+    // the last change sent everything to the canary: of the next 100 answers, at most the 8 that
+    // were in flight come from stable
+    const stableBefore = served.stable ?? 0;
     const canaryBefore = served.canary ?? 0;
-    await new Promise((r) => setTimeout(r, 300));
+    await moreAnswers(100, 'at 0/100');
     stop = true;
     await Promise.all(workers);
     assert.equal(failed, 0);
-    assert.ok((served.canary ?? 0) > canaryBefore, 'at 100% the canary takes the traffic');
+    assert.ok((served.stable ?? 0) - stableBefore <= 8, `at 100% stable takes no new request (${(served.stable ?? 0) - stableBefore})`);
+    assert.ok((served.canary ?? 0) - canaryBefore >= 92, 'at 100% the canary takes the traffic');
     assert.equal(closedUpstreamSockets.count - closedBefore, 0, 'no upstream keep-alive connection was closed by the weight changes');
     const metrics = await (await request(`${j.adminUrl}/metrics`)).body.text();
     assert.match(metrics, /junction_http_requests_total\{route="shop",backend="canary",code="200"\} \d+/);

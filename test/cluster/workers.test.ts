@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { etcdctl, freePort, startEtcd } from '../support/etcd.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { run, spawnServe } from '../cli/cli-process.js';
 
 const dirs: string[] = [];
@@ -143,7 +143,7 @@ test('--workers 2 on the embedded store: both workers serve one revision, metric
 
     // SIGTERM while a request is in flight: it completes, readyz turns 503, everything exits
     const slow = getFresh(`http://127.0.0.1:${port}/slow`);
-    await sleep(300);
+    await waitFor('/slow to reach the upstream', () => up.seen.some((r) => r.url === '/slow'), 10_000, 5);
     p.child.kill('SIGTERM');
     await waitFor('readyz 503 while draining', async () => (await request(`${adminUrl}/readyz`)).statusCode === 503, 5000, 20);
     assert.equal((await slow).status, 200, 'the in-flight request finished during the drain');

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestJunction, get, type TestJunction } from '../support/junction.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { metric } from './helpers.js';
 
 // One breaker per upstream server (opossum, BackendSpec.breaker): a server answering 5xx trips its
@@ -97,7 +97,11 @@ test('a half-open probe that fails opens the breaker again', async () => {
     return (await open()) === 1;
   }, 10_000, 5);
   const hits = e!.seen.length;
-  await sleep(BREAKER.resetTimeoutMs + 200);
+  // after resetTimeoutMs the breaker lets one probe through: the status shows it half-open
+  await waitFor('e half-open', async () => {
+    const st = (await (await fetch(`${j.adminUrl}/api/v1/status`)).json()) as { servers: Array<{ backend: string; server: string; breaker: string | null }> };
+    return st.servers.find((x) => x.backend === 'br2' && x.server === 'e')?.breaker === 'half-open';
+  }, BREAKER.resetTimeoutMs + 5_000, 20);
   // still failing: the probe fails, the breaker opens again, the client of the probe sees the 500
   for (let i = 0; i < 20; i++) await get(`${j.url}/br2/x`);
   assert.ok(e!.seen.length - hits >= 1 && e!.seen.length - hits <= 2, `one probe (maybe two) reached e (${e!.seen.length - hits})`);

@@ -96,7 +96,9 @@ test(`${CHANGES} configuration changes under load: zero failed requests`, async 
     const writtenMs = Date.now() - started;
     await waitFor(`revision ${lastRevision} applied`, () => (j.snapshot()?.revision ?? 0) >= lastRevision, 20_000, 10);
     const appliedMs = Date.now() - started;
-    await new Promise((r) => setTimeout(r, 200));
+    // traffic goes on on the final snapshot before the load stops (8 loops: at most 8 started before it)
+    const atApply = load.progress().requests;
+    await waitFor('50 requests after the last revision applied', () => load.progress().requests >= atApply + 50, 10_000, 5);
     const result = await load.stop();
 
     const snap = j.snapshot();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestJunction, type TestJunction } from '../support/junction.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { metric } from './helpers.js';
 
 // Active health checks (BackendSpec.healthCheck): a server whose check fails `unhealthy` times in
@@ -57,7 +57,9 @@ async function outAndBack(failure: Mode): Promise<{ outMs: number; backMs: numbe
   const sickAt = Date.now();
   mode.set('c', failure);
   const outAt = await waitFor('c taken out', async () => ((await healthy('c')) === 0 ? Date.now() : undefined), 5_000, 10);
-  await sleep(1_000); // load goes on while c is out
+  // load goes on while c is out: long enough for a and b to serve 100 requests
+  const servedByOthers = () => ['a', 'b'].reduce((n, s) => n + (hits.get(s) ?? []).filter((t) => t > outAt + 10).length, 0);
+  await waitFor('a and b to serve 100 requests while c is out', () => servedByOthers() >= 100, 10_000, 10);
   const recoverAt = Date.now();
   // 10 ms after the metric said 0 (the poll interval), until the check recovers: nothing may reach c
   const leaked = (hits.get('c') ?? []).filter((t) => t > outAt + 10 && t < recoverAt).length;

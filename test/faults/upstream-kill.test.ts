@@ -6,7 +6,7 @@ import { freePort } from '../support/etcd.js';
 import { startTestJunction, get, type TestJunction } from '../support/junction.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { sleep } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { metricsText, pct } from './helpers.js';
 
 // Upstream servers dying, resetting and failing, and the retries that hide it (BackendSpec.retry:
@@ -44,14 +44,16 @@ test('an upstream server killed under load: at least 99.9% of GETs succeed', asy
   });
   await j.applied(await j.put('routes/killed', { match: { pathPrefix: '/killed/' }, backend: 'killed' }));
 
-  const load = startLoad({ url: j.url, path: (i) => `/killed/${i}`, workers: 8, durationMs: 4_000 });
-  await sleep(1_500);
+  const load = startLoad({ url: j.url, path: (i) => `/killed/${i}`, workers: 8 });
+  // every server in rotation and taking load: each has served 100 requests
+  await waitFor('each server to serve 100 requests', () => ['k1', 'k2', 'k3'].every((u) => (load.progress().upstreams[u] ?? 0) >= 100), 20_000, 5);
   const victim = s[1] as TestUpstream;
   const killedAt = load.progress();
   // the listener stops and every socket to it, idle or mid-request, is cut
   victim.server.close();
   victim.server.closeAllConnections();
-  const result = await load.done;
+  await waitFor('1,000 requests after the kill', () => load.progress().requests >= killedAt.requests + 1_000, 30_000, 5);
+  const result = await load.stop();
   const afterKill = result.requests - killedAt.requests;
 
   const metrics = await metricsText(j.adminUrl);

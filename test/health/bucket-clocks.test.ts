@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBreaker } from '../../src/health/breaker.js';
 import { BucketClocks } from '../../src/health/bucket-clocks.js';
-import { sleep } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 test('breakers with the same window share one clock; another window gets its own', () => {
   const clocks = new BucketClocks();
@@ -21,8 +21,9 @@ test('a breaker on a shared clock forgets failures once its window has rotated p
   try {
     for (let i = 0; i < 3; i++) await b.fire(() => Promise.reject(new Error('boom'))).catch(() => undefined);
     assert.equal(b.stats.failures, 3);
-    await sleep(400);
-    assert.equal(b.stats.failures, 0, 'the buckets rotated: the failures left the window');
+    const rotated = performance.now();
+    await waitFor('the failures to leave the 200 ms window', () => b.stats.failures === 0, 5000, 5);
+    assert.ok(performance.now() - rotated >= 150, 'not before most of the window has passed');
   } finally {
     b.shutdown();
     clocks.close();
@@ -31,13 +32,21 @@ test('a breaker on a shared clock forgets failures once its window has rotated p
 
 test('after close() the clock stops rotating', async () => {
   const clocks = new BucketClocks();
-  const emitter = clocks.for(50, 10);
-  let rotations = 0;
-  emitter.on('rotate', () => rotations++);
-  await sleep(60);
-  assert.ok(rotations >= 3, `rotated ${rotations} times in 60 ms at a 5 ms bucket`);
-  clocks.close();
-  const seen = rotations;
-  await sleep(40);
-  assert.equal(rotations, seen);
+  const control = new BucketClocks(); // the same clock left running: shows that time did pass
+  try {
+    const emitter = clocks.for(50, 10);
+    let rotations = 0;
+    emitter.on('rotate', () => rotations++);
+    let controlRotations = 0;
+    control.for(50, 10).on('rotate', () => controlRotations++);
+    await waitFor('3 rotations at a 5 ms bucket', () => rotations >= 3, 5000, 1);
+    clocks.close();
+    const seen = rotations;
+    const controlSeen = controlRotations;
+    await waitFor('5 rotations of the control clock', () => controlRotations >= controlSeen + 5, 5000, 1);
+    assert.equal(rotations, seen, 'no rotation after close()');
+  } finally {
+    clocks.close();
+    control.close();
+  }
 });

@@ -6,7 +6,7 @@ import { etcdctl, startEtcd, type EtcdProcess } from '../support/etcd.js';
 import { startTestJunction, get, type TestJunction } from '../support/junction.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 // Junction on a real etcd, driven the way operators drive it: by writing keys from another client.
 let etcd: EtcdProcess;
@@ -22,6 +22,38 @@ const put = async (key: string, value: unknown) =>
 async function status(): Promise<any> {
   const r = await request(`${j.adminUrl}/api/v1/status`);
   return r.body.json();
+}
+
+/** Sends GET `path` through Junction one after another until stopped; counts what was not a 200. */
+function backgroundLoad(path: string): { readonly sent: number; readonly failures: number; stop(): Promise<void> } {
+  let stop = false;
+  let sent = 0;
+  let failures = 0;
+  const loop = (async () => {
+    while (!stop) {
+      const r = await get(`${j.url}${path}`).catch(() => undefined);
+      sent++;
+      if (r?.status !== 200) failures++;
+    }
+  })();
+  return {
+    get sent() {
+      return sent;
+    },
+    get failures() {
+      return failures;
+    },
+    stop: async () => {
+      stop = true;
+      await loop;
+    },
+  };
+}
+
+/** Resolves once `n` more requests of `load` have been answered. */
+function moreRequests(load: { readonly sent: number }, n: number, what: string): Promise<unknown> {
+  const from = load.sent;
+  return waitFor(`${n} requests ${what}`, () => load.sent >= from + n, 10_000, 2);
 }
 
 before(async () => {
@@ -89,9 +121,11 @@ test('a transaction of several keys applies whole: no request ever sees half of 
       )
       .commit();
     rev = Number(res.header.revision);
-    await sleep(15);
+    // every revision is applied and served before the next one: requests see each state there is
+    await j.applied(rev);
+    const served = requests;
+    await waitFor(`requests served at revision ${rev}`, () => requests >= served + 2, 5000, 1);
   }
-  await j.applied(rev);
   stop = true;
   await load;
   assert.ok(requests > 20, `enough traffic (${requests})`);
@@ -136,16 +170,19 @@ test('a non-JSON value and a schema-invalid value are rejected by key and field;
 
 test('etcd unreachable: requests keep succeeding, staleness is reported; back: watched changes apply', async () => {
   relay.cut();
-  let failures = 0;
-  for (let i = 0; i < 40; i++) {
-    if ((await get(`${j.url}/api/x`)).status !== 200) failures++;
-    await sleep(50);
+  const load = backgroundLoad('/api/x');
+  let s: any;
+  try {
+    // at least a second of it, so the gauge below has something to show
+    s = await waitFor('staleness to be reported', async () => {
+      const doc = await status();
+      return doc.store.connected === false && doc.store.stalenessSeconds >= 1 ? doc : undefined;
+    });
+    await moreRequests(load, 20, 'while Junction knows etcd is unreachable');
+  } finally {
+    await load.stop();
   }
-  assert.equal(failures, 0);
-  const s = await waitFor('staleness to be reported', async () => {
-    const doc = await status();
-    return doc.store.connected === false && doc.store.stalenessSeconds > 0 ? doc : undefined;
-  });
+  assert.equal(load.failures, 0, `${load.failures} of ${load.sent} requests failed`);
   assert.equal(s.store.stale, true);
   const metrics = await (await request(`${j.adminUrl}/metrics`)).body.text();
   assert.match(metrics, /junction_config_staleness_seconds [1-9]/);
@@ -160,12 +197,14 @@ test('etcd unreachable: requests keep succeeding, staleness is reported; back: w
 
 test('etcd killed: requests keep succeeding; restarted: new changes apply', async () => {
   await etcd.kill();
-  let failures = 0;
-  for (let i = 0; i < 30; i++) {
-    if ((await get(`${j.url}/api/x`)).status !== 200) failures++;
-    await sleep(50);
+  const load = backgroundLoad('/api/x');
+  try {
+    await waitFor('the outage to be noticed', async () => (await status()).store.connected === false, 15_000);
+    await moreRequests(load, 20, 'while Junction knows etcd is gone');
+  } finally {
+    await load.stop();
   }
-  assert.equal(failures, 0);
+  assert.equal(load.failures, 0, `${load.failures} of ${load.sent} requests failed`);
   await etcd.start();
   const rev = await put('routes/api', { match: { pathPrefix: '/api/' }, backend: 'v1' });
   await j.applied(rev);
@@ -176,7 +215,8 @@ test('compaction past the watcher revision: Junction reloads the whole prefix an
   await j.applied(await put('routes/doomed', { match: { path: '/doomed' }, backend: 'v1' }));
   assert.equal((await get(`${j.url}/doomed`)).status, 200);
   relay.cut();
-  await sleep(300);
+  // the changes below must happen while Junction cannot watch them
+  await waitFor('Junction to notice the partition', async () => (await status()).store.connected === false, 15_000);
   await client.delete().key('/junction/routes/doomed').exec();
   await put('routes/fresh', { match: { path: '/fresh' }, backend: 'v2' });
   const last = await put('routes/api', { match: { pathPrefix: '/api/' }, backend: 'v2' });

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { startEtcd, type EtcdProcess } from '../support/etcd.js';
 import { startJunction, type Junction } from '../../src/junction.js';
 import { pino } from 'pino';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
@@ -14,11 +14,13 @@ import { waitFor } from '../support/wait.js';
 let etcd: EtcdProcess | undefined;
 let j: Junction | undefined;
 let up: TestUpstream | undefined;
+let dataDir: string | undefined;
 
 after(async () => {
   await j?.close();
   await etcd?.cleanup();
   await up?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
 test('etcd down at start: not ready (503 not_ready) until etcd answers, then serves its configuration', async () => {
@@ -29,13 +31,14 @@ test('etcd down at start: not ready (503 not_ready) until etcd answers, then ser
   await client.put('/junction/routes/r').value(JSON.stringify({ backend: 'b' }));
   client.close();
   await etcd.stop();
+  dataDir = mkdtempSync(join(tmpdir(), 'junction-late-'));
 
   j = await startJunction({
     listen: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
     etcd: [etcd.endpoint],
     prefix: '/junction',
-    dataDir: mkdtempSync(join(tmpdir(), 'junction-late-')),
+    dataDir,
     instanceId: 'late',
     logger: pino({ level: 'silent' }),
   });

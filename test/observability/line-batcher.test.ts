@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineBatcher } from '../../src/observability/line-batcher.js';
-import { sleep } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 function recorder(): { chunks: string[]; write(c: string): void } {
   const chunks: string[] = [];
@@ -11,9 +11,12 @@ function recorder(): { chunks: string[]; write(c: string): void } {
 test('lines leave together after the delay, in order, as one write', async () => {
   const dest = recorder();
   const b = new LineBatcher(dest, 16_384, 20);
+  const started = performance.now();
   for (let i = 0; i < 5; i++) b.write(`{"n":${i}}\n`);
   assert.deepEqual(dest.chunks, [], 'nothing is written synchronously');
-  await sleep(60);
+  await waitFor('the batch to be written', () => dest.chunks.length > 0, 5000, 1);
+  // a timer never fires early; 1 ms of slack for the clocks' rounding
+  assert.ok(performance.now() - started >= 19, `written ${performance.now() - started} ms after the first line`);
   assert.deepEqual(dest.chunks, ['{"n":0}\n{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n']);
 });
 

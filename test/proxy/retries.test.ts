@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { freePort } from '../support/etcd.js';
 import { startTestJunction, get, type TestJunction } from '../support/junction.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
+import { waitFor } from '../support/wait.js';
 
 let j: TestJunction;
 let good: TestUpstream;
@@ -107,12 +108,20 @@ test('clients that give up mid-request never count against the server', async ()
   try {
     await backend({ servers: [{ id: 'slow', url: slow.url }], breaker: { volumeThreshold: 2 } });
     for (let i = 0; i < 12; i++) {
+      // give up only once the upstream has the request: mid-request, not before it was forwarded
+      const seen = slow.seen.length;
       const ac = new AbortController();
       const p = request(`${j.url}/abort`, { signal: ac.signal }).catch(() => undefined);
-      setTimeout(() => ac.abort(), 30);
+      await waitFor(`request ${i} to reach the upstream`, () => slow.seen.length > seen, 5000, 2);
+      ac.abort();
       await p;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Junction settles the attempt (for the breaker) before it records the 499: once all 12 are
+    // recorded, the breaker has seen every one of them
+    await waitFor('the 12 abandoned requests to be recorded as 499', async () => {
+      const m = await (await request(`${j.adminUrl}/metrics`)).body.text();
+      return new RegExp(`junction_http_requests_total\\{route="r",backend="${b}",code="499"\\} 12\n`).test(m);
+    }, 5000);
     const st = (await (await request(`${j.adminUrl}/api/v1/status`)).body.json()) as { servers: Array<{ backend: string; healthy: boolean; breaker: string }> };
     const srv = st.servers.find((x) => x.backend === b);
     assert.equal(srv?.healthy, true);

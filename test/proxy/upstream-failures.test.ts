@@ -15,7 +15,8 @@ const aborted: string[] = [];
 before(async () => {
   slow = await startUpstream('slow', (req, res) => {
     if (req.url === '/hang') {
-      req.socket.on('close', () => aborted.push(req.url ?? ''));
+      // named by the request's x-probe header, so a test waits for the close of its own request
+      req.socket.on('close', () => aborted.push(String(req.headers['x-probe'] ?? req.url)));
       return; // never answers
     }
     if (req.url === '/half') {
@@ -73,14 +74,15 @@ test('an upstream dying mid-body cuts the client response instead of completing 
 });
 
 test('a client that goes away aborts the upstream request', async () => {
-  const before = aborted.length;
   const rev = await j.put('backends/slow', { servers: [{ id: 's1', url: slow.url }], timeouts: { headersMs: 60_000 } });
   await j.applied(rev);
-  const s = connect(j.proxyAddress.port, '127.0.0.1', () => s.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n'));
-  await waitFor('the upstream to receive the request', () => slow.seen.length > 0 || aborted.length > before || true);
-  await new Promise((r) => setTimeout(r, 200));
+  const probe = 'client-gone';
+  const arrived = () => slow.seen.some((r) => r.url === '/hang' && r.headers['x-probe'] === probe);
+  const s = connect(j.proxyAddress.port, '127.0.0.1', () => s.write(`GET /hang HTTP/1.1\r\nHost: x\r\nX-Probe: ${probe}\r\n\r\n`));
+  await waitFor('the upstream to receive the request', arrived, 5000, 5);
+  assert.equal(aborted.includes(probe), false, 'the upstream request is open while the client is');
   s.destroy();
-  await waitFor('the upstream connection to be closed', () => aborted.length > before, 5000);
+  await waitFor('the upstream connection to be closed', () => aborted.includes(probe), 5000);
   await waitFor('the 499 to be recorded', async () => {
     const m = await (await request(`${j.adminUrl}/metrics`)).body.text();
     return /junction_http_requests_total\{route="slow",backend="slow",code="499"\} 1/.test(m);

@@ -2,6 +2,7 @@ import { ID_RE } from '../../config/schema/common.js';
 import { AdminClient } from './admin-client.js';
 import { COMMON_HELP, parseClientArgs } from './client-options.js';
 import { usage } from './exit-codes.js';
+import { describeGuard, type GuardView } from './guard-text.js';
 import { json, out, table } from './output.js';
 
 export const CANARY_HELP = `usage: junction canary ROUTE                      show the route's split and its guards
@@ -14,15 +15,6 @@ export const CANARY_HELP = `usage: junction canary ROUTE                      sh
   --dry-run     validate the new split, write nothing
 
 ${COMMON_HELP}`;
-
-interface Guard {
-  route: string;
-  backend: string;
-  tripped: boolean;
-  requests: number;
-  errors: number;
-  errorRate: number;
-}
 
 /** `junction canary ROUTE [b=w ...]`. */
 export async function canaryCommand(argv: readonly string[]): Promise<void> {
@@ -42,15 +34,14 @@ export async function canaryCommand(argv: readonly string[]): Promise<void> {
   const { body: doc, modRevision } = await client.get<Record<string, unknown>>(path);
 
   if (split.length === 0) {
-    const { body: status } = await client.get<{ canary?: { guards?: Guard[] } }>('/api/v1/status');
+    const { body: status } = await client.get<{ canary?: { guards?: GuardView[] } }>('/api/v1/status');
     const guards = (status.canary?.guards ?? []).filter((g) => g.route === route);
     if (p.common.json) return out(json({ route, modRevision, split: doc.split ?? null, backend: doc.backend ?? null, guards }));
     const arms = (doc.split as Array<{ backend: string; weight: number }> | undefined) ?? (typeof doc.backend === 'string' ? [{ backend: doc.backend, weight: 1 }] : []);
     const total = arms.reduce((n, a) => n + a.weight, 0) || 1;
     const rows = arms.map((a) => {
       const g = guards.find((x) => x.backend === a.backend);
-      const guard = g === undefined ? '-' : g.tripped ? `TRIPPED (${g.errors}/${g.requests} errors)` : `ok (${g.errors}/${g.requests} errors)`;
-      return [a.backend, a.weight, `${((100 * a.weight) / total).toFixed(1)}%`, guard];
+      return [a.backend, a.weight, `${((100 * a.weight) / total).toFixed(1)}%`, g === undefined ? '-' : describeGuard(g)];
     });
     return out(table(['BACKEND', 'WEIGHT', 'SHARE', 'GUARD'], rows));
   }

@@ -1,6 +1,7 @@
 import { AdminClient } from './admin-client.js';
 import { COMMON_HELP, parseClientArgs } from './client-options.js';
 import { usage } from './exit-codes.js';
+import { describeGuard, type GuardView } from './guard-text.js';
 import { json, out } from './output.js';
 
 export const STATUS_HELP = `usage: junction status [flags]
@@ -21,7 +22,7 @@ interface Status {
   store: { kind: string; connected: boolean; stalenessSeconds: number; error?: string };
   errors: Array<{ key: string; field?: string; message: string }>;
   counts?: Record<string, number>;
-  canary?: { guards?: Array<{ route: string; backend: string; tripped: boolean; trippedAt: string | null; errors: number; requests: number }> };
+  canary?: { guards?: GuardView[] };
   tee?: Array<{ route: string; backend: string; intendedPercent: number; achievedPercent: number; sent: number; dropped: Record<string, number>; compare?: { matchRate: number | null } }>;
 }
 
@@ -43,7 +44,7 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
   const guards = s.canary?.guards ?? [];
   if (guards.length > 0) {
     lines.push('guards');
-    for (const g of guards) lines.push(`  ${g.route} -> ${g.backend}: ${g.tripped ? `TRIPPED at ${g.trippedAt}` : 'ok'} (${g.errors}/${g.requests} errors in window)`);
+    for (const g of guards) lines.push(`  ${g.route} -> ${g.backend}: ${describeGuard(g)}`);
   }
   const tees = s.tee ?? [];
   if (tees.length > 0) {
