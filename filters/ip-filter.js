@@ -1,5 +1,5 @@
 // ip-filter: allows or denies clients by address, IPv4 and IPv6 CIDRs (or single addresses).
-// config: { "allow": ["10.0.0.0/8", "2001:db8::/32"], "deny": ["10.1.2.3"] }
+// config: { "allow": ["203.0.113.0/24", "2001:db8::/32"], "deny": ["203.0.113.7"] }
 // deny wins; with a non-empty allow list, anything not in it is denied. Denied: 403.
 import { BlockList, isIP } from 'node:net';
 

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 
-/** Junction's version, from package.json (read once at start-up; dist/src/version.js → ../../package.json). */
+/** The project's package.json, from the compiled dist/src/version.js (what a container image must ship). */
+export const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+
+/** Junction's version, from package.json (read once at start-up). */
 export function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';

@@ -1,8 +1,9 @@
+// Only what every command needs is imported here; each command's modules are loaded when it runs,
+// so a client command (`junction status`) starts without the proxy's modules (undici pools, etcd3,
+// prom-client, pino) or the validator's (TypeBox, ajv): `time node bin/junction.js status` in
+// README.md "The junction command".
 import { JunctionError } from '../errors/junction-error.js';
 import { readVersion } from '../version.js';
-import { isClientCommand, runClientCommand } from './client/run-client.js';
-import { SERVE_HELP } from './serve-options.js';
-import { runValidate } from './validate.js';
 
 const HELP = `usage: junction <command> [flags]
 
@@ -41,13 +42,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'serve':
         if (rest.includes('--help') || rest.includes('-h')) {
-          process.stdout.write(SERVE_HELP);
+          process.stdout.write((await import('./serve-options.js')).SERVE_HELP);
           return 0;
         }
-        // loaded on demand: client commands start without the proxy's modules
         return await (await import('./serve.js')).serve(rest);
       case 'validate':
-        return await runValidate(rest);
+        return await (await import('./validate.js')).runValidate(rest);
       case 'demo-upstream':
         return await (await import('./demo-upstream.js')).demoUpstream(rest);
       case 'version':
@@ -65,10 +65,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case '-h':
         process.stdout.write(HELP);
         return command === undefined ? 2 : 0;
-      default:
-        if (isClientCommand(command)) return await runClientCommand(command, rest);
+      default: {
+        const client = await import('./client/run-client.js');
+        if (client.isClientCommand(command)) return await client.runClientCommand(command, rest);
         process.stderr.write(`junction: unknown command ${JSON.stringify(command)} (try junction help)\n`);
         return 2;
+      }
     }
   } catch (err) {
     if (err instanceof JunctionError) {

@@ -1,4 +1,4 @@
-import { ID_RE } from '../../config/schema/common.js';
+import { ID_RE } from '../../config/ids.js';
 import { AdminClient } from './admin-client.js';
 import { COMMON_HELP, parseClientArgs, stringFlag } from './client-options.js';
 import { CliError, ExitCode, usage } from './exit-codes.js';

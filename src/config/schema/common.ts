@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import { ID_PATTERN } from '../ids.js';
 
-/** Ids of routes, backends, servers and filters (SPEC §2). */
-export const ID_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,62}$';
-export const ID_RE = new RegExp(ID_PATTERN);
+export { ID_PATTERN, ID_RE } from '../ids.js';
 
 export const Id = Type.String({ pattern: ID_PATTERN, description: 'an id: lower-case letters, digits, _ . -' });
 
