@@ -1,4 +1,4 @@
-import type { Graph } from './graph.js';
+import type { Graph } from '../contracts/graph.js';
 
 /**
  * Holds the current runtime graph. A swap is one reference assignment: a request reads `current`
