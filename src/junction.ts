@@ -6,7 +6,7 @@ import { registerAdminApi } from './admin/api/admin-api.js';
 import { AdminAuth } from './admin/auth.js';
 import { builtinFiltersDir } from './filters/builtin-dir.js';
 import type { ChainResources } from './filters/build-chain.js';
-import type { FilterCatalog } from './filters/filter-catalog.js';
+import type { FilterCatalog } from './config/filter-catalog.js';
 import { FilterInstances } from './filters/instance-registry.js';
 import { ModuleRegistry } from './filters/module-registry.js';
 import { instanceStatus, stalenessSeconds, statusDocument } from './admin/status.js';

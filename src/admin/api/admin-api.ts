@@ -4,7 +4,7 @@ import type { Validators } from '../../config/decode/validators.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
 import type { ConfigStore } from '../../config/store/types.js';
 import type { Graph } from '../../contracts/graph.js';
-import type { FilterCatalog } from '../../filters/filter-catalog.js';
+import type { FilterCatalog } from '../../config/filter-catalog.js';
 import type { JunctionEvents } from '../../observability/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AdminRouter } from '../admin-router.js';
