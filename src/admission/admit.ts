@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { RouteRuntime } from '../contracts/route.js';
 import { HttpError } from '../errors/junction-error.js';
 import type { FilterChain, RequestOutcome } from '../filters/chain.js';
 import { FilterRequest } from '../filters/filter-exchange.js';
 import { upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
 import type { ForwardedInfo } from '../http/forwarded.js';
-import type { RouteRuntime } from '../runtime/graph.js';
 import { Arrival, CLIENT_CLOSED, type AdmissionDeps } from './arrival.js';
 import { replyLocally } from './filter-response.js';
 import type { FilterRun, Forwarding } from './forwarding.js';

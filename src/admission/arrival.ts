@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { isGuardError } from '../canary/guard-window.js';
+import type { Graph } from '../contracts/graph.js';
+import type { ChoiceSink, RouteRuntime, RouteTarget } from '../contracts/route.js';
+import type { ServerRuntime } from '../contracts/server.js';
 import { sendError } from '../errors/error-response.js';
 import type { HttpError } from '../errors/junction-error.js';
 import { forwardedOf, type Forwarded, type TrustFn } from '../http/forwarded.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { RouteSeries } from '../observability/route-series.js';
-import type { ChoiceSink, Graph, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 
 /** The status recorded when the client went away before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;

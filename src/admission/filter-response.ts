@@ -1,7 +1,7 @@
+import type { RouteRuntime } from '../contracts/route.js';
 import type { HttpError } from '../errors/junction-error.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
 import type { FilterReply, FilterResponse } from '../filters/types.js';
-import type { RouteRuntime } from '../runtime/graph.js';
 import { CLIENT_CLOSED, type Arrival } from './arrival.js';
 import type { FilterRun } from './forwarding.js';
 

@@ -1,6 +1,7 @@
+import type { RouteRuntime, RouteTarget } from '../contracts/route.js';
+import type { ServerRuntime } from '../contracts/server.js';
 import type { FilterChain } from '../filters/chain.js';
 import type { FilterRequest } from '../filters/filter-exchange.js';
-import type { RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
 import type { Arrival } from './arrival.js';
 
 /** A route's filters as they ran on one request: their response phase runs for the first `ran`. */

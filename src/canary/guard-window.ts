@@ -1,4 +1,5 @@
 import type { GuardSpec } from '../config/schema/route.js';
+import type { Guard } from '../contracts/route.js';
 import { RollingCounts } from '../observability/rolling-counts.js';
 
 const REQUESTS = 0;
@@ -17,7 +18,7 @@ export interface GuardStats {
  * stays tripped: only a new version of the route's document (an operator deciding again) makes a
  * new one. Recording allocates nothing until the guard trips.
  */
-export class GuardWindow {
+export class GuardWindow implements Guard {
   readonly #spec: GuardSpec;
   readonly #now: () => number;
   readonly #window: RollingCounts;

@@ -1,4 +1,4 @@
-import type { ChoiceSink, RouteTarget, TargetChooser } from '../runtime/graph.js';
+import type { ChoiceSink, RouteTarget, TargetChooser } from '../contracts/route.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The chooser of a route with one `backend`: always that backend. */

@@ -1,6 +1,6 @@
 import { ServerLoad } from '../balancing/server-load.js';
 import type { Pickable } from '../balancing/types.js';
-import type { RouteTarget } from '../runtime/graph.js';
+import type { RouteTarget } from '../contracts/route.js';
 
 /**
  * One side of a split, as the balancers see it: the backend id, its weight, and availability =

@@ -3,8 +3,8 @@ import type { Counter } from 'prom-client';
 import { createBalancer } from '../balancing/create-balancer.js';
 import type { Balancer } from '../balancing/types.js';
 import type { ForceSpec, StickySpec } from '../config/schema/route.js';
+import type { ChoiceSink, RouteTarget, TargetChooser } from '../contracts/route.js';
 import { readCookie } from '../http/cookie.js';
-import type { ChoiceSink, RouteTarget, TargetChooser } from '../runtime/graph.js';
 import { SplitArm } from './split-arm.js';
 
 export interface SplitterOptions {

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { createValidators } from '../config/decode/validators.js';
 import { ID_RE } from '../config/schema/common.js';
 import { checkPlan, docRef, type PlannedWrite } from '../admin/api/write-plan.js';
-import type { FilterCatalog } from '../filters/filter-catalog.js';
+import type { FilterCatalog } from '../config/filter-catalog.js';
 import { builtinFiltersDir } from '../filters/builtin-dir.js';
 import { ModuleRegistry } from '../filters/module-registry.js';
 import { readJsonFile } from './client/document-file.js';

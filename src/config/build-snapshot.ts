@@ -1,4 +1,4 @@
-import type { FilterCatalog } from '../filters/filter-catalog.js';
+import type { FilterCatalog } from './filter-catalog.js';
 import type { ConfigState, KeyEntry } from './config-state.js';
 import { routeBackendRefs } from './decode/route-rules.js';
 import { backendConfig, serverConfig } from './backend-config.js';

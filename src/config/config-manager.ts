@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FilterCatalog } from '../filters/filter-catalog.js';
+import type { FilterCatalog } from './filter-catalog.js';
 import { buildSnapshot } from './build-snapshot.js';
 import { ConfigState } from './config-state.js';
 import type { Validators } from './decode/validators.js';

@@ -5,7 +5,7 @@ import type { Ajv } from 'ajv';
 import type { Logger } from 'pino';
 import { toFieldErrors } from '../config/decode/ajv-errors.js';
 import type { FieldError } from '../config/issues.js';
-import type { FilterCatalog } from './filter-catalog.js';
+import type { FilterCatalog } from '../config/filter-catalog.js';
 import { loadModule, type LoadedModule } from './load-module.js';
 
 export interface ModuleError {

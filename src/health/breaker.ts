@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import type { ResolvedBreaker } from '../config/defaults.js';
+import type { Attempt } from '../contracts/server.js';
 import type { BucketClocks } from './bucket-clocks.js';
 
 /** Rejects the breaker's trial for a 5xx answer: the request itself still goes through to the client. */
@@ -9,9 +10,6 @@ export class UpstreamStatusFailure extends Error {
     super(`upstream answered ${status}`);
   }
 }
-
-/** A request attempt as the breaker sees it: a function that starts it and settles when it is known to have worked or failed. */
-export type Attempt = () => Promise<void>;
 
 /**
  * One opossum breaker per (backend, server), with the BackendSpec's settings. It opens when, with

@@ -3,13 +3,13 @@ import type { BackendConfig, ServerConfig } from '../config/snapshot.js';
 import type { JunctionEvents } from '../observability/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SeriesOwners } from '../observability/series-owners.js';
-import type { Upstream } from '../runtime/upstream.js';
 import type { Lease } from '../lease/lease.js';
 import { LeaseTable } from '../lease/lease-table.js';
 import { ActiveCheck } from './active-check.js';
 import type CircuitBreaker from 'opossum';
 import type { ResolvedBreaker } from '../config/defaults.js';
-import { breakerSettingsKey, createBreaker, type Attempt } from './breaker.js';
+import type { Attempt, UpstreamHandle } from '../contracts/server.js';
+import { breakerSettingsKey, createBreaker } from './breaker.js';
 import { BucketClocks } from './bucket-clocks.js';
 import { OutlierDetector } from './outlier.js';
 import { ServerHealth } from './server-health.js';
@@ -34,7 +34,7 @@ export class HealthRegistry {
 
   constructor(private readonly deps: { metrics: Metrics; logger: Logger; events: JunctionEvents; now?: () => number }) {}
 
-  acquire(backend: BackendConfig, server: ServerConfig, upstream: Upstream): Lease<ServerHealth> {
+  acquire(backend: BackendConfig, server: ServerConfig, upstream: UpstreamHandle): Lease<ServerHealth> {
     const bKey = breakerSettingsKey(backend.breaker);
     const lease = this.#entries.acquire(healthKey(backend.id, server.id, server.url), () => this.#create(backend, server, bKey));
     const h = lease.value;

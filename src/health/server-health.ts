@@ -1,15 +1,16 @@
 import type CircuitBreaker from 'opossum';
-import { breakerAllows, type Attempt } from './breaker.js';
+import { breakerAllows } from './breaker.js';
 import type { ActiveCheck } from './active-check.js';
 import type { OutlierDetector } from './outlier.js';
 import type { ResolvedBreaker } from '../config/defaults.js';
+import type { Attempt, HealthGate } from '../contracts/server.js';
 
 /**
  * Everything that decides whether one server of one backend takes traffic right now: its breaker,
  * passive outlier ejection and (when configured) active health checks. Long-lived across
  * configuration swaps (owned by the HealthRegistry).
  */
-export class ServerHealth {
+export class ServerHealth implements HealthGate {
   #breaker: CircuitBreaker<[Attempt], void> | undefined;
   #settings: ResolvedBreaker;
   breakerKey: string;

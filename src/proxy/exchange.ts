@@ -3,12 +3,14 @@ import type { Dispatcher } from 'undici';
 import { CLIENT_CLOSED, type Arrival } from '../admission/arrival.js';
 import { respondThroughFilters } from '../admission/filter-response.js';
 import type { Admitted, FilterRun } from '../admission/forwarding.js';
+import type { BackendRuntime } from '../contracts/backend.js';
+import type { RouteRuntime, RouteTarget } from '../contracts/route.js';
+import type { ServerRuntime } from '../contracts/server.js';
+import type { ResponseTap } from '../contracts/tee.js';
 import { HttpError } from '../errors/junction-error.js';
 import { flatHeaders, headerObject } from '../filters/response-headers.js';
 import { UpstreamStatusFailure } from '../health/breaker.js';
 import { downstreamHeaders } from '../http/header-policy.js';
-import type { BackendRuntime, RouteRuntime, RouteTarget, ServerRuntime } from '../runtime/graph.js';
-import type { PrimaryTap } from '../tee/compare-pair.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { IDEMPOTENT } from './retry-policy.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -34,7 +36,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly headers: string[];
   readonly hasBody: boolean;
   /** the primary response's digest, when a tee of the route compares */
-  readonly tap: PrimaryTap | undefined;
+  readonly tap: ResponseTap | undefined;
   #server: ServerRuntime;
   #status = 0;
   #abort: ((err?: Error) => void) | undefined;
@@ -51,7 +53,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     admitted: Admitted,
     hasBody: boolean,
-    tap: PrimaryTap | undefined,
+    tap: ResponseTap | undefined,
     private readonly deps: ProxyDeps,
   ) {
     this.arrival = admitted.arrival;

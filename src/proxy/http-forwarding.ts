@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Admitted, Forwarding } from '../admission/forwarding.js';
-import { PrimaryTap } from '../tee/compare-pair.js';
 import { Exchange } from './exchange.js';
 import type { ProxyDeps } from './proxy-deps.js';
 
@@ -13,14 +12,10 @@ export function httpForwarding(deps: ProxyDeps): Forwarding {
     forward(ad: Admitted): void {
       const { req, requestId, clientIp } = ad.arrival;
       const body = hasBody(req);
-      const { tees, compareHeaders } = ad.route;
-      let tap: PrimaryTap | undefined;
-      if (tees.length > 0) {
-        // Copies go out first, in this same tick: a body copy must start listening before undici
-        // starts reading the request for the primary. Nothing here waits for the shadow.
-        if (compareHeaders !== undefined) tap = new PrimaryTap(compareHeaders);
-        for (const tee of tees) tee.offer({ req, requestId, clientIp, headers: ad.headers, path: ad.path, hasBody: body, tap });
-      }
+      const tees = ad.route.tees;
+      // Copies go out first, in this same tick (a body copy must start listening before undici
+      // starts reading the request for the primary); nothing here waits for the shadow.
+      const tap = tees === undefined ? undefined : tees.offer({ req, requestId, clientIp, headers: ad.headers, path: ad.path, hasBody: body });
       new Exchange(ad, body, tap, deps).start();
     },
   };

@@ -1,3 +1,4 @@
+import type { RetryAllowance } from '../contracts/backend.js';
 import type { Lease } from '../lease/lease.js';
 import { LeaseTable } from '../lease/lease-table.js';
 import { RollingCounts } from '../observability/rolling-counts.js';
@@ -12,7 +13,7 @@ const WINDOW_MS = 10_000;
  * never multiply an outage.
  * Long-lived across configuration swaps (one per backend id).
  */
-export class RetryBudget {
+export class RetryBudget implements RetryAllowance {
   readonly #window: RollingCounts;
   percent: number;
 

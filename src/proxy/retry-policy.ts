@@ -1,6 +1,6 @@
 import type { ResolvedRetry } from '../config/defaults.js';
+import type { RetryRules, UpstreamErrorKind } from '../contracts/backend.js';
 import type { RetryBudget } from './retry-budget.js';
-import type { UpstreamErrorKind } from './upstream-errors.js';
 
 /** RFC 9110 idempotent methods: the only ones Junction ever retries (and only without a body). */
 export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -10,7 +10,7 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'
  * after the first (each on another server), on which failures (`connect`, `reset`, `timeout`,
  * `5xx`, or single statuses like `503`), within the backend's budget.
  */
-export class RetryPolicy {
+export class RetryPolicy implements RetryRules {
   readonly attempts: number;
   readonly #kinds: ReadonlySet<string>;
   readonly #statuses: ReadonlySet<number>;

@@ -1,7 +1,5 @@
+import type { UpstreamErrorKind } from '../contracts/backend.js';
 import { HttpError } from '../errors/junction-error.js';
-
-/** The kinds reported in `junction_upstream_errors_total{kind}`. */
-export type UpstreamErrorKind = 'connect' | 'connect_timeout' | 'timeout' | 'reset' | 'protocol' | 'closed' | 'other';
 
 interface CodedError {
   code?: unknown;

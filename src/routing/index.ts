@@ -1,4 +1,5 @@
 export type { RouteCandidate } from './route-candidate.js';
+export type { RouteMatch } from './route-match.js';
 export type { RequestView } from './request-view.js';
 export { RouteIndex } from './route-index.js';
 export { normalizePath } from './normalize-path.js';

@@ -1,6 +1,6 @@
-import type { MatchSpec } from '../config/schema/route.js';
 import { compilePathRegex } from './compile-path-regex.js';
 import { RoutingError } from './errors.js';
+import type { RouteMatch } from './route-match.js';
 
 /** The path condition of a route; the order of the values is the tie-break at equal length. */
 export const PathKind = { any: 0, regex: 1, prefix: 2, exact: 3 } as const;
@@ -20,7 +20,7 @@ const ANY_PATH: PathSpec = Object.freeze({ kind: PathKind.any, value: '', regex:
  * Reads the one path condition of a validated match. Throws `RoutingError` `invalid_match` when
  * more than one of path / pathPrefix / pathRegex is set, `invalid_regex` when the regex fails.
  */
-export function parsePathSpec(match: MatchSpec): PathSpec {
+export function parsePathSpec(match: RouteMatch): PathSpec {
   const { path, pathPrefix, pathRegex } = match;
   const count = (path !== undefined ? 1 : 0) + (pathPrefix !== undefined ? 1 : 0) + (pathRegex !== undefined ? 1 : 0);
   if (count > 1) {

@@ -1,4 +1,4 @@
-import type { MatchSpec } from '../config/schema/route.js';
+import type { RouteMatch } from './route-match.js';
 
 /**
  * One route as the router sees it: the validated `match`, its `priority` (0 when the spec has
@@ -7,7 +7,7 @@ import type { MatchSpec } from '../config/schema/route.js';
  */
 export interface RouteCandidate<T> {
   readonly id: string;
-  readonly match: MatchSpec;
+  readonly match: RouteMatch;
   readonly priority: number;
   readonly value: T;
 }

@@ -1,9 +1,10 @@
 import { createBalancer } from '../balancing/create-balancer.js';
 import type { BackendConfig } from '../config/snapshot.js';
+import type { BackendRuntime } from '../contracts/backend.js';
+import { ServerRuntime } from '../contracts/server.js';
 import type { LeaseScope } from '../lease/lease-scope.js';
 import { RetryPolicy } from '../proxy/retry-policy.js';
 import type { GraphResources } from './graph-resources.js';
-import { ServerRuntime, type BackendRuntime } from './graph.js';
 import type { ResourceRegistry } from './resource-registry.js';
 
 /** A backend's runtime and the leases it holds (so a later graph can reuse it whole). */

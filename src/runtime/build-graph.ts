@@ -1,12 +1,14 @@
 import { TEE_DEFAULTS } from '../config/defaults.js';
 import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import type { BackendRuntime } from '../contracts/backend.js';
+import type { Graph } from '../contracts/graph.js';
+import type { RouteRuntime } from '../contracts/route.js';
 import { LeaseScope } from '../lease/lease-scope.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
 import { RouteIndex } from '../routing/route-index.js';
 import type { ShadowTarget } from '../tee/tee-runtime.js';
 import { buildBackend, type BackendPart } from './build-backend.js';
 import { buildRoute, chainInputs, type RoutePart } from './build-route.js';
-import type { BackendRuntime, Graph, RouteRuntime } from './graph.js';
 import type { GraphResources } from './graph-resources.js';
 
 export interface BuiltGraph {

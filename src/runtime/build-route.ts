@@ -2,11 +2,13 @@ import { SingleTarget } from '../canary/single-target.js';
 import { Splitter } from '../canary/splitter.js';
 import { resolveTee } from '../config/defaults.js';
 import type { ConfigSnapshot, RouteConfig } from '../config/snapshot.js';
+import type { BackendRuntime } from '../contracts/backend.js';
+import type { RouteRuntime, RouteTarget } from '../contracts/route.js';
 import { buildChain } from '../filters/build-chain.js';
 import type { LeaseScope } from '../lease/lease-scope.js';
+import { RouteTees } from '../tee/route-tees.js';
 import { TeeRuntime, type ShadowTarget } from '../tee/tee-runtime.js';
 import type { GraphResources } from './graph-resources.js';
-import type { BackendRuntime, RouteRuntime, RouteTarget } from './graph.js';
 
 /** A route's runtime, what it was built from, and the leases it holds. */
 export interface RoutePart {
@@ -47,7 +49,7 @@ export function buildRoute(
   leases: LeaseScope,
 ): RoutePart {
   const { spec } = config;
-  const { tees, compareHeaders } = buildTees(config, shadowOf, res, leases);
+  const tees = buildTees(config, shadowOf, res, leases);
   const { chain, complete } = buildChain(config, snapshot, res.chains, leases);
   const inputs = chainInputs(config, snapshot, res);
   const used: BackendRuntime[] = [];
@@ -66,10 +68,10 @@ export function buildRoute(
     runtime,
     backends: used,
     chainInputs: inputs,
-    reusable: runtime !== undefined && tees.length === 0 && (spec.tee ?? []).length === 0 && complete,
+    reusable: runtime !== undefined && tees === undefined && (spec.tee ?? []).length === 0 && complete,
     leases,
   });
-  const extras = { tees, compareHeaders, chain };
+  const extras = { tees, chain };
 
   if (spec.split) {
     const arms = [];
@@ -92,12 +94,8 @@ export function buildRoute(
   return part({ id: config.id, config, chooser: new SingleTarget(only), targets, ...extras });
 }
 
-function buildTees(
-  config: RouteConfig,
-  shadowOf: (id: string) => ShadowTarget | undefined,
-  res: GraphResources,
-  leases: LeaseScope,
-): { tees: TeeRuntime[]; compareHeaders: string[] | undefined } {
+/** The route's tees, or undefined when it has none (or none whose shadow backend exists). */
+function buildTees(config: RouteConfig, shadowOf: (id: string) => ShadowTarget | undefined, res: GraphResources, leases: LeaseScope): RouteTees | undefined {
   const tees: TeeRuntime[] = [];
   let compareHeaders: string[] | undefined;
   (config.spec.tee ?? []).forEach((spec, index) => {
@@ -107,5 +105,5 @@ function buildTees(
     tees.push(new TeeRuntime(leases.hold(res.tees.acquire(config.id, index, resolved)), shadow));
     if (resolved.compare) compareHeaders = [...new Set([...(compareHeaders ?? []), ...resolved.compareHeaders.map((h) => h.toLowerCase())])];
   });
-  return { tees, compareHeaders };
+  return tees.length === 0 ? undefined : new RouteTees(tees, compareHeaders);
 }

@@ -1,5 +1,5 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
-import type { Graph } from './graph.js';
+import type { Graph } from '../contracts/graph.js';
 
 /**
  * The one holder of what is current: the runtime graph, and through it (`graph.snapshot`) the

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { ServerLoad } from '../balancing/server-load.js';
+import type { UpstreamHandle } from '../contracts/server.js';
 
 export interface UpstreamOptions {
   /** origin, e.g. `http://10.0.0.1:8080` */
@@ -14,7 +15,7 @@ export interface UpstreamOptions {
  * for as long as some part of the graph holds a lease on it (a backend still lists the server
  * with the same pool options).
  */
-export class Upstream {
+export class Upstream implements UpstreamHandle {
   readonly origin: string;
   readonly pool: Pool;
   readonly load: ServerLoad;

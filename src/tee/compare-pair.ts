@@ -1,3 +1,4 @@
+import type { ResponseTap } from '../contracts/tee.js';
 import { ResponseDigest } from './response-digest.js';
 import type { TeeState } from './tee-state.js';
 
@@ -39,7 +40,7 @@ export class ComparePair {
 }
 
 /** The primary response's digest and the compare pairs waiting on it (one per comparing tee). */
-export class PrimaryTap {
+export class PrimaryTap implements ResponseTap {
   readonly digest: ResponseDigest;
   readonly pairs: ComparePair[] = [];
   #settled = false;

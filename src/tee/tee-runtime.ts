@@ -1,26 +1,12 @@
-import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Balancer } from '../balancing/types.js';
-import type { ServerRuntime } from '../runtime/graph.js';
+import type { ServerRuntime } from '../contracts/server.js';
+import type { TeeOffer } from '../contracts/tee.js';
 import { ComparePair, type PrimaryTap } from './compare-pair.js';
 import { teeBody } from './shadow-body.js';
 import { ShadowHandler } from './shadow-request.js';
 import type { TeeState } from './tee-state.js';
-
-/** What the request path hands a tee: everything is already computed for the primary. */
-export interface TeeOffer {
-  readonly req: IncomingMessage;
-  readonly requestId: string;
-  readonly clientIp: string;
-  /** the primary's upstream header list (hop-by-hop already stripped, X-Forwarded-* set) */
-  readonly headers: readonly string[];
-  /** path and query as sent upstream */
-  readonly path: string;
-  readonly hasBody: boolean;
-  /** the primary's response tap, present when a tee of the route compares */
-  readonly tap: PrimaryTap | undefined;
-}
 
 /** The shadow side of a tee: its backend's servers on the shadow's own pools. */
 export interface ShadowTarget {
@@ -57,7 +43,8 @@ export class TeeRuntime {
     return this.state.spec.compare;
   }
 
-  offer(o: TeeOffer): void {
+  /** `tap`: the primary's response tap, present when a tee of the route compares */
+  offer(o: TeeOffer, tap: PrimaryTap | undefined): void {
     const state = this.state;
     const spec = state.spec;
     const method = o.req.method ?? 'GET';
@@ -76,8 +63,8 @@ export class TeeRuntime {
 
     let oversize = false;
     const body = o.hasBody ? teeBody(o.req, spec.maxBodyBytes, () => (oversize = true)) : null;
-    const pair = o.tap === undefined || !spec.compare ? undefined : new ComparePair(state, o.tap.digest, o.requestId, method, o.path);
-    if (pair !== undefined) o.tap?.pairs.push(pair);
+    const pair = tap === undefined || !spec.compare ? undefined : new ComparePair(state, tap.digest, o.requestId, method, o.path);
+    if (pair !== undefined) tap?.pairs.push(pair);
     const headers = this.#headers(o.headers);
     // The copy's closures capture only what they need: never the primary's request object, which
     // would otherwise stay alive (and be promoted by the GC) for as long as a slow shadow takes.

@@ -5,7 +5,7 @@ import { ConfigState } from '../../src/config/config-state.js';
 import { createValidators } from '../../src/config/decode/validators.js';
 import type { ConfigSnapshot, RouteConfig } from '../../src/config/snapshot.js';
 import type { StoreEvent } from '../../src/config/store/types.js';
-import type { FilterCatalog } from '../../src/filters/filter-catalog.js';
+import type { FilterCatalog } from '../../src/config/filter-catalog.js';
 
 const P = '/junction';
 

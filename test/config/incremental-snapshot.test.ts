@@ -6,7 +6,7 @@ import { createValidators } from '../../src/config/decode/validators.js';
 import { SnapshotMemo } from '../../src/config/snapshot-memo.js';
 import type { ConfigSnapshot, RouteConfig } from '../../src/config/snapshot.js';
 import type { StoreEvent } from '../../src/config/store/types.js';
-import type { FilterCatalog } from '../../src/filters/filter-catalog.js';
+import type { FilterCatalog } from '../../src/config/filter-catalog.js';
 
 const P = '/junction';
 const filters: FilterCatalog = {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RouteIndex } from '../../src/routing/route-index.js';
 import type { RouteCandidate } from '../../src/routing/route-candidate.js';
+import type { RouteMatch } from '../../src/routing/route-match.js';
 import type { RequestView } from '../../src/routing/request-view.js';
 import type { MatchSpec } from '../../src/config/schema/route.js';
 import { seeded } from '../support/balancing.js';
@@ -106,7 +107,7 @@ function refRegex(source: string): RegExp {
   return re;
 }
 
-function refMatches(m: MatchSpec, req: RequestView): boolean {
+function refMatches(m: RouteMatch, req: RequestView): boolean {
   if (!refHostMatches(m.host, req.host)) return false;
   if (m.path !== undefined && req.path !== m.path) return false;
   if (m.pathPrefix !== undefined && !req.path.startsWith(m.pathPrefix)) return false;

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { GuardRegistry } from '../../src/canary/guard-registry.js';
+import type { Graph } from '../../src/contracts/graph.js';
+import type { Tees } from '../../src/contracts/tee.js';
 import { buildSnapshot } from '../../src/config/build-snapshot.js';
 import { ConfigState } from '../../src/config/config-state.js';
 import { createValidators } from '../../src/config/decode/validators.js';
 import { SnapshotMemo } from '../../src/config/snapshot-memo.js';
 import type { ConfigSnapshot, RouteConfig } from '../../src/config/snapshot.js';
 import type { StoreEvent } from '../../src/config/store/types.js';
-import type { FilterCatalog } from '../../src/filters/filter-catalog.js';
+import type { FilterCatalog } from '../../src/config/filter-catalog.js';
 import { FilterInstances } from '../../src/filters/instance-registry.js';
 import type { LoadedModule } from '../../src/filters/load-module.js';
 import type { FilterInstance } from '../../src/filters/types.js';
@@ -19,10 +21,10 @@ import { RouteSeriesCache } from '../../src/observability/route-series.js';
 import { RetryBudgets } from '../../src/proxy/retry-budget.js';
 import { buildGraph, type BuiltGraph } from '../../src/runtime/build-graph.js';
 import type { GraphResources } from '../../src/runtime/graph-resources.js';
-import type { Graph } from '../../src/runtime/graph.js';
 import { ResourceRegistry } from '../../src/runtime/resource-registry.js';
 import type { Upstream, UpstreamOptions } from '../../src/runtime/upstream.js';
 import type { Lease } from '../../src/lease/lease.js';
+import { RouteTees } from '../../src/tee/route-tees.js';
 import { TeeRegistry } from '../../src/tee/tee-registry.js';
 
 const P = '/junction';
@@ -175,6 +177,13 @@ function identities(): (o: object | undefined) => number | undefined {
 
 export const REQUESTS = ['/a/1', '/b/1', '/c/1', '/t/1', '/f/1', '/s/1', '/x'].map((path) => ({ method: 'GET', host: 'h.test', path, headers: {} }));
 
+/** The states of a route's tees (the graph built them as RouteTees). */
+function teeStates(tees: Tees | undefined): object[] {
+  if (tees === undefined) return [];
+  assert.ok(tees instanceof RouteTees);
+  return tees.list.map((t) => t.state);
+}
+
 /** Everything a request can observe of a graph, with the long-lived objects compared by identity. */
 function project(g: Graph, id: (o: object | undefined) => number | undefined) {
   for (const [rid, r] of g.routes) {
@@ -186,7 +195,7 @@ function project(g: Graph, id: (o: object | undefined) => number | undefined) {
     routes: [...g.routes].map(([rid, r]) => ({
       id: rid,
       targets: [...r.targets].map(([bid, t]) => ({ backend: bid, series: id(t.series), guard: id(t.guard) })),
-      tees: r.tees.map((t) => id(t.state)),
+      tees: teeStates(r.tees).map(id),
       chain: r.chain?.links.map((l) => l.id),
       instances: r.chain?.links.map((l) => id(l.instance)),
     })),

@@ -2,7 +2,7 @@ import { validateDocument, type DocumentKind, type DocumentTypes } from '../../c
 import type { Validators } from '../../config/decode/validators.js';
 import type { FieldError } from '../../config/issues.js';
 import type { FilterSpec } from '../../config/schema/filter.js';
-import type { FilterCatalog } from '../../filters/filter-catalog.js';
+import type { FilterCatalog } from '../../config/filter-catalog.js';
 
 export interface DocumentValidationDeps {
   readonly validators: Validators;

@@ -1,7 +1,7 @@
 import type { Gauge } from 'prom-client';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
+import type { Graph } from '../../contracts/graph.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Graph } from '../../runtime/graph.js';
 import type { AdminRouter } from '../admin-router.js';
 import { sendJson } from '../http-util.js';
 import { apiHandler } from './api-context.js';

@@ -1,6 +1,16 @@
 import { compilePathRegex } from '../../routing/compile-path-regex.js';
+import type { RouteMatch } from '../../routing/route-match.js';
 import type { FieldError } from '../issues.js';
-import type { RouteSpec } from '../schema/route.js';
+import type { MatchSpec, RouteSpec } from '../schema/route.js';
+
+/** A type that compiles only when `T` is `true`. */
+type Holds<T extends true> = T;
+
+/**
+ * Compiles only while every valid `match` is something the router can take: routing declares the
+ * RouteMatch it reads and imports nothing from config/, so the schema type is held to it here.
+ */
+export type MatchSpecFitsRouter = Holds<[MatchSpec] extends [RouteMatch] ? true : false>;
 
 /** Rules JSON Schema cannot say well: one-of fields, regex syntax, duplicate split backends. */
 export function routeRules(spec: RouteSpec): FieldError[] {

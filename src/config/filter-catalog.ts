@@ -1,9 +1,10 @@
-import type { FieldError } from '../config/issues.js';
+import type { FieldError } from './issues.js';
 
 /**
  * The filter types Junction can instantiate right now (built-in and user modules), and their
  * config validation. The config layer, the admin API and `junction validate` ask it; the filter
- * loader keeps it current as modules are added, changed or removed.
+ * loader (`ModuleRegistry` in filters/, which implements it) keeps it current as modules are added,
+ * changed or removed. It is declared here, beside what asks it, so config never imports filters/.
  */
 export interface FilterCatalog {
   types(): ReadonlySet<string>;

@@ -1,0 +1,36 @@
+import type { Balancer } from '../balancing/types.js';
+import type { BackendConfig } from '../config/snapshot.js';
+import type { ServerRuntime } from './server.js';
+
+/** The kinds of upstream failure: the label of `junction_upstream_errors_total{kind}` and what `retry.on` names. */
+export type UpstreamErrorKind = 'connect' | 'connect_timeout' | 'timeout' | 'reset' | 'protocol' | 'closed' | 'other';
+
+/** A backend's retry budget as forwarding uses it (`RetryBudget`, long-lived per backend). */
+export interface RetryAllowance {
+  onRequest(): void;
+  /** whether one more retry fits the budget (does not consume it) */
+  canRetry(): boolean;
+  onRetry(): void;
+}
+
+/** A backend's retry rules as forwarding uses them (`RetryPolicy`, built once per configuration). */
+export interface RetryRules {
+  /** tries after the first, each on another server */
+  readonly attempts: number;
+  readonly budget: RetryAllowance;
+  /** a failure before any response byte: is it retried? */
+  retriesKind(kind: UpstreamErrorKind): boolean;
+  retriesStatus(status: number): boolean;
+}
+
+export interface BackendRuntime {
+  readonly id: string;
+  readonly config: BackendConfig;
+  /** servers in state `active`, the ones the balancer picks from */
+  readonly servers: readonly ServerRuntime[];
+  readonly balancer: Balancer<ServerRuntime>;
+  /** per-request timeouts given to undici */
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly retry: RetryRules;
+}

@@ -1,0 +1,16 @@
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { RouteIndex } from '../routing/route-index.js';
+import type { BackendRuntime } from './backend.js';
+import type { RouteRuntime } from './route.js';
+
+/**
+ * The runtime graph built from one snapshot: cheap objects (router, balancers, per-route wiring)
+ * pointing at long-lived resources (pools, load state). Immutable once built; a request captures
+ * the current graph once and finishes on it even if another is swapped in meanwhile.
+ */
+export interface Graph {
+  readonly snapshot: ConfigSnapshot;
+  readonly router: RouteIndex<RouteRuntime>;
+  readonly routes: ReadonlyMap<string, RouteRuntime>;
+  readonly backends: ReadonlyMap<string, BackendRuntime>;
+}
