@@ -6,7 +6,7 @@
  *  - apply at scale: a put's response -> /api/v1/status shows its revision -> the new route serves;
  *  - end-to-end lookup cost: proxied throughput/latency on the same 10-request mix, alternating
  *    10 / N for a few short rounds (access log off, to keep the noise down).
- * Writes bench/results/routes-load.json. Goals (issue 8): loading < 1 s; a one-key change serving
+ * Writes bench/results/routes-load.json. Goals (docs/bench.md): loading < 1 s; a one-key change serving
  * < 100 ms (p99); RSS < 300 MB; N routes within 1.2x of 10 (end to end here; the pure lookup
  * micro-bench, `node dist/bench/routing.js`, is reported from its last bench/results/routing.json).
  */

@@ -123,7 +123,7 @@ export function statusDocument(s: StatusInputs) {
   };
 }
 
-/** SPEC §2 InstanceStatus, written under `P/status/<instance>` with a lease. */
+/** The InstanceStatus (docs/operations.md), written under `P/status/<instance>` with a lease. */
 export function instanceStatus(s: Pick<StatusInputs, 'instance' | 'version' | 'snapshot'> & { moduleErrors?: readonly ModuleError[] }) {
   const snap = s.snapshot;
   return {

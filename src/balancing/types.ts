@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BackendSpec } from '../config/schema/backend.js';
 import type { ServerLoad } from './server-load.js';
 
-/** The balancer names of BackendSpec.balancer (SPEC §2). */
+/** The balancer names of BackendSpec.balancer (docs/balancing.md). */
 export const BALANCER_KINDS = ['round-robin', 'least-request', 'ewma', 'hash'] as const satisfies readonly NonNullable<
   BackendSpec['balancer']
 >[];

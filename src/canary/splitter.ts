@@ -18,7 +18,7 @@ export interface SplitterOptions {
 }
 
 /**
- * A canary split (SPEC §2 `split`, `sticky`, `force`), decided per request in this order:
+ * A canary split (`split`, `sticky`, `force`; docs/canary.md), decided per request in this order:
  * 1. `force` — a header or cookie naming a backend of the split pins the request there, even at
  *    weight 0 or with its guard tripped; a name outside the split is ignored (and counted).
  * 2. `sticky.cookie` — a cookie naming a weighted, untripped backend of the split keeps the client

@@ -8,7 +8,7 @@ import { UsageError } from './usage-error.js';
 export type { ServeOptions };
 
 
-/** Every flag, its type, and the environment variable that also sets it (SPEC §1). */
+/** Every flag, its type, and the environment variable that also sets it (docs/operations.md). */
 const FLAGS = {
   listen: { type: 'string', env: 'JUNCTION_LISTEN', default: '0.0.0.0:8080' },
   admin: { type: 'string', env: 'JUNCTION_ADMIN', default: '127.0.0.1:9090' },

@@ -22,7 +22,7 @@ export interface BuildSnapshotOptions {
 /**
  * Builds the next immutable snapshot from the decoded state.
  *
- * Reference rules (SPEC §3): a route whose backend or filter does not exist keeps its last
+ * Reference rules (docs/configuration.md, how changes apply): a route whose backend or filter does not exist keeps its last
  * valid version, or stays inactive if it never had one. A backend or filter that is deleted while
  * an active route still uses it is *retained* (its last version keeps serving, with an issue on its
  * key) until no route refers to it: deleting a key can never drop a route that was serving.

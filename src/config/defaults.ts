@@ -1,7 +1,7 @@
 import type { BackendSpec } from './schema/backend.js';
 import type { TeeSpec } from './schema/route.js';
 
-/** SPEC §2 defaults, applied when a field is absent. */
+/** The documents' defaults (docs/configuration.md), applied when a field is absent. */
 export const BACKEND_DEFAULTS = {
   balancer: 'round-robin',
   timeouts: { connectMs: 2000, headersMs: 30_000, idleMs: 60_000 },

@@ -1,6 +1,6 @@
 import { ID_RE } from './schema/common.js';
 
-/** Where a key sits in the layout of SPEC §2. */
+/** Where a key sits in the key layout (docs/configuration.md). */
 export type KeyRef =
   | { readonly kind: 'route'; readonly id: string }
   | { readonly kind: 'backend'; readonly id: string }

@@ -1,5 +1,5 @@
 /**
- * The filter contract (SPEC §2 "Filter modules"), for filter authors. A filter module is an ES
+ * The filter contract (docs/filters.md), for filter authors. A filter module is an ES
  * module whose default export is a `FilterModule`:
  *
  * ```js

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Junction's metrics (SPEC §7) in a registry of its own. Labels come only from bounded config
+ * Junction's metrics (docs/operations.md lists them) in a registry of its own. Labels come only from bounded config
  * values (route, backend and server ids, status codes, fixed kinds), never from paths or clients.
  */
 export interface Metrics {

@@ -9,7 +9,7 @@ import { patchRoutes } from './route-patch.js';
 export const RANK_STEP = 1 << 16;
 
 /**
- * The router: an immutable index over one snapshot's routes (SPEC §2 RouteSpec.match, priority).
+ * The router: an immutable index over one snapshot's routes (RouteSpec.match and priority; docs/routing.md).
  *
  * Matching (docs/routing.md has the full rules):
  * - host: exact, case-insensitive; the request's `:port` is ignored unless the spec names a

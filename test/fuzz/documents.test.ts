@@ -13,7 +13,7 @@ import { describeLoad, startLoad } from '../support/load.js';
 import { startUpstream } from '../support/upstream.js';
 import { KINDS, rawDocument } from './arbitraries.js';
 
-// Property-based fuzzing of every etcd document type (issue 6): 10,000 generated documents through
+// Property-based fuzzing of every etcd document type : 10,000 generated documents through
 // the decoder, then a few hundred through a running Junction's store while a valid route serves.
 // Reproduce a run with JUNCTION_FUZZ_SEED=<the seed printed in the diagnostics>.
 

@@ -11,7 +11,7 @@ import { etag, parseIfMatch, type Precondition } from './if-match.js';
 import { readJsonBody } from './request-body.js';
 import { problemFields, type DocRef, type Problem } from './write-plan.js';
 
-/** The collections of SPEC §6: `/api/v1/<name>` maps to the keys `P/<name>/<id>`. */
+/** The collections of the admin API (docs/api.md): `/api/v1/<name>` maps to the keys `P/<name>/<id>`. */
 export const COLLECTIONS = [
   { name: 'routes', kind: 'route' },
   { name: 'backends', kind: 'backend' },
@@ -36,7 +36,7 @@ export function registerResourceRoutes(router: AdminRouter, ctx: ApiContext): vo
   }
 }
 
-/** Ids in paths follow SPEC §2; anything else is a 400 naming the parameter. */
+/** Ids in paths follow the id rule of docs/configuration.md; anything else is a 400 naming the parameter. */
 export function checkId(id: string, field: string): string {
   if (!ID_RE.test(id)) {
     throw new HttpError('invalid_id', `${JSON.stringify(id)} is not a valid id`, {
