@@ -3,6 +3,7 @@
  * normalizePath. Run: `npx tsc -p . && node dist/bench/routing.js` (from the repo root).
  * Prints a table and writes bench/results/routing.json.
  * Goals: lookup at 10,000 routes within 1.2x of 10 routes; building 10,000 routes < 1 s.
+ * The regex rows compare with a build before RE2 (BENCH_JUNCTION_BIN's tree, run the same file).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -105,12 +106,12 @@ function timeBuild(routes: RouteCandidate<number>[]): { ms: number; index: Route
 }
 
 /** One timed round: ns per `match` over the request mix. */
-function matchRound(index: RouteIndex<number>, requests: readonly RequestView[]): number {
+function matchRound(index: RouteIndex<number>, requests: readonly RequestView[], ops = LOOKUPS_PER_ROUND): number {
   let sink = 0;
   const mask = requests.length - 1;
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < LOOKUPS_PER_ROUND; i++) sink += index.match(requests[i & mask]!)?.value ?? 0;
-  const ns = Number(process.hrtime.bigint() - t0) / LOOKUPS_PER_ROUND;
+  for (let i = 0; i < ops; i++) sink += index.match(requests[i & mask]!)?.value ?? 0;
+  const ns = Number(process.hrtime.bigint() - t0) / ops;
   return sink === -1 ? 0 : ns;
 }
 
@@ -151,6 +152,27 @@ lookupCases.forEach((c, i) => {
   const xs = lookupSamples[i]!;
   const hits = c.requests.filter((q) => c.index.match(q) !== undefined).length;
   rows.push({ name: c.name, routes: c.routes, buildMs: c.buildMs, nsPerOp: median(xs), minNs: Math.min(...xs), maxNs: Math.max(...xs), hitRate: hits / c.requests.length });
+});
+
+// Regex routes (RE2 since pathRegex is matched in linear time): 1,000 on one host with distinct
+// literal prefixes (the prefix check leaves one pattern to test), and 100 sharing one prefix (every
+// one tested until the match).
+function regexCase(count: number, pattern: (i: number) => string, path: (i: number, r: () => number) => string): { routes: RouteCandidate<number>[]; requests: RequestView[] } {
+  const routes = Array.from({ length: count }, (_, i) => ({ id: `re-${i}`, match: { host: 're.example.com', pathRegex: pattern(i) }, priority: 0, value: i }));
+  const r = rng(7);
+  const requests = Array.from({ length: REQUEST_MIX }, (_, i) => ({ method: 'GET', host: 're.example.com', path: path(i, r), headers: {} }));
+  return { routes, requests };
+}
+const regexCases = [
+  { name: 'match, 1,000 regex routes', ...regexCase(1000, (i) => `/svc${i}/v[0-9]+/items/[0-9]+`, (_i, r) => `/svc${Math.floor(r() * 1000)}/v2/items/${Math.floor(r() * 1e5)}`) },
+  { name: 'match, 100 regexes, one prefix', ...regexCase(100, (i) => `/api/(svc${i}|x${i})/[0-9]+`, (_i, r) => `/api/svc${Math.floor(r() * 100)}/${Math.floor(r() * 1e5)}`) },
+];
+const regexIndexes = regexCases.map((c) => ({ ...c, ...timeBuild(c.routes) }));
+const regexSamples = interleaved(regexIndexes.map((c) => () => matchRound(c.index, c.requests, 20_000)));
+regexIndexes.forEach((c, i) => {
+  const xs = regexSamples[i]!;
+  const hits = c.requests.filter((q) => c.index.match(q) !== undefined).length;
+  rows.push({ name: c.name, routes: c.routes.length, buildMs: c.ms, nsPerOp: median(xs), minNs: Math.min(...xs), maxNs: Math.max(...xs), hitRate: hits / c.requests.length });
 });
 
 const cleanPaths = [...PATHS];

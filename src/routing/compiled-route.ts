@@ -3,6 +3,7 @@ import type { RequestView } from './request-view.js';
 import type { PrecedenceKey } from './precedence.js';
 import type { HostSpec } from './host-spec.js';
 import type { PathSpec } from './path-spec.js';
+import type { PathPattern } from './path-pattern.js';
 import { HostKind, parseHostSpec } from './host-spec.js';
 import { PathKind, parsePathSpec } from './path-spec.js';
 import { headersMatch, methodAllowed } from './conditions.js';
@@ -27,7 +28,7 @@ export class CompiledRoute<T> {
   readonly pathKind: PathKind;
   /** the exact path, the prefix, or the regex source; '' for any path */
   readonly pathValue: string;
-  private readonly regex: RegExp | undefined;
+  private readonly regex: PathPattern | undefined;
   private readonly methods: readonly string[] | undefined;
   private readonly headerNames: readonly string[];
   private readonly headerValues: readonly string[];

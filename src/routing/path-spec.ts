@@ -1,4 +1,4 @@
-import { compilePathRegex } from './compile-path-regex.js';
+import { compilePathRegex, type PathPattern } from './path-pattern.js';
 import { RoutingError } from './errors.js';
 import type { RouteMatch } from './route-match.js';
 
@@ -11,7 +11,7 @@ export interface PathSpec {
   /** the exact path, the prefix, or the regex source; '' for any path */
   readonly value: string;
   /** the compiled full-match regex for `regex` */
-  readonly regex: RegExp | undefined;
+  readonly regex: PathPattern | undefined;
 }
 
 const ANY_PATH: PathSpec = Object.freeze({ kind: PathKind.any, value: '', regex: undefined });

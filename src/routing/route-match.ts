@@ -9,7 +9,7 @@ export interface RouteMatch {
   /** at most one of `path`, `pathPrefix`, `pathRegex` */
   readonly path?: string;
   readonly pathPrefix?: string;
-  /** a full match of the normalized path (see compile-path-regex.ts) */
+  /** a full match of the normalized path (RE2 syntax, see path-pattern.ts) */
   readonly pathRegex?: string;
   readonly methods?: readonly string[];
   /** header name (any case) -> the value it must have */

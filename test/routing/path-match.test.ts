@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteIndex } from '../../src/routing/route-index.js';
 import { FLAT_BUCKET_MAX } from '../../src/routing/path-bucket.js';
-import { compilePathRegex } from '../../src/routing/compile-path-regex.js';
+import { compilePathRegex } from '../../src/routing/path-pattern.js';
 import { InvalidRegexError, RoutingError } from '../../src/routing/errors.js';
 import { JunctionError } from '../../src/errors/junction-error.js';
 import { CONFIG_ERRORS } from '../../src/errors/catalogue.js';

@@ -1,4 +1,4 @@
-import { compilePathRegex } from '../../routing/compile-path-regex.js';
+import { compilePathRegex } from '../../routing/path-pattern.js';
 import type { RouteMatch } from '../../routing/route-match.js';
 import type { FieldError } from '../issues.js';
 import type { MatchSpec, RouteSpec } from '../schema/route.js';

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { isLinearRegex } from '../../routing/path-pattern.js';
 import { BackendSpecSchema, ServerSpecSchema, type BackendSpec, type ServerSpec } from '../schema/backend.js';
 import { FilterSpecSchema, type FilterSpec } from '../schema/filter.js';
 import { RouteSpecSchema, type RouteSpec } from '../schema/route.js';
@@ -18,6 +19,8 @@ export interface Validators {
 
 export function createValidators(): Validators {
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  // `"format": "re2"`: a regular expression RE2 (linear-time matching) takes, for filter schemas
+  ajv.addFormat('re2', { type: 'string', validate: isLinearRegex });
   return {
     ajv,
     route: ajv.compile<RouteSpec>(RouteSpecSchema),
