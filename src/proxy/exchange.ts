@@ -13,7 +13,7 @@ import { UpstreamStatusFailure } from '../health/breaker.js';
 import { downstreamHeaders } from '../http/header-policy.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { IDEMPOTENT } from './retry-policy.js';
-import { classifyUpstreamError } from './upstream-errors.js';
+import { classifyUpstreamError, countsAsUnreachable } from './upstream-errors.js';
 
 function ignore(): void {}
 
@@ -138,15 +138,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /**
    * Reports an attempt's outcome once: to its breaker (the attempt's promise: 5xx answers and
-   * transport failures count against it) and to passive ejection (transport failures only: a
-   * server that answers, even 500, is reachable).
+   * failures count against it) and to passive ejection (`reachable`: false only for failures that
+   * say the server cannot be reached; a server that answers, even 500 or something undici
+   * refuses, is reachable; undefined records nothing, for a request undici refused before sending).
    */
-  #settle(ok: boolean, failure?: Error): void {
+  #settle(ok: boolean, failure: Error | undefined, reachable: boolean | undefined): void {
     if (this.#settleOk === undefined) return;
     if (ok) this.#settleOk();
     else this.#settleFail?.(failure);
     this.#settleOk = this.#settleFail = undefined;
-    this.#server.health?.record(!(failure !== undefined && !(failure instanceof UpstreamStatusFailure)));
+    if (reachable !== undefined) this.#server.health?.record(reachable);
   }
 
   /**
@@ -178,7 +179,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx informational: Node's server handles 100-continue itself
     this.#endLoad(false);
-    this.#settle(statusCode < 500, statusCode < 500 ? undefined : new UpstreamStatusFailure(statusCode));
+    this.#settle(statusCode < 500, statusCode < 500 ? undefined : new UpstreamStatusFailure(statusCode), true);
     if (this.backend.retry.retriesStatus(statusCode)) {
       const next = this.#retryTarget();
       if (next !== undefined) {
@@ -237,7 +238,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     this.#endLoad(true);
-    this.#settle(false, err);
+    const { kind, error } = classifyUpstreamError(err);
+    // undici refused the request before anything was sent: it says nothing about the server
+    if (kind === 'local') this.#settle(true, undefined, undefined);
+    else this.#settle(false, err, !countsAsUnreachable(kind));
     const next = this.#retryNext;
     if (next !== undefined) {
       // the dropped answer broke off: go on to the retry anyway
@@ -249,7 +253,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.tap?.done(false);
       return;
     }
-    const { kind, error } = classifyUpstreamError(err);
     const { req, res } = this.arrival;
     if (res.destroyed || (req.destroyed && !req.complete)) {
       this.tap?.done(false);

@@ -5,7 +5,7 @@ import { CLIENT_CLOSED } from '../admission/arrival.js';
 import type { Admitted, Forwarding } from '../admission/forwarding.js';
 import { downstreamHeaders } from '../http/header-policy.js';
 import type { ProxyDeps } from './proxy-deps.js';
-import { classifyUpstreamError } from './upstream-errors.js';
+import { classifyUpstreamError, countsAsUnreachable } from './upstream-errors.js';
 
 /**
  * Forwarding for WebSocket upgrades: the admitted request goes to the picked server on a
@@ -105,7 +105,7 @@ export class UpgradeTunnels {
     request.on('error', (err) => {
       if (!settle()) return;
       const { kind, error } = classifyUpstreamError(err);
-      server.health?.record(false);
+      if (kind !== 'local') server.health?.record(!countsAsUnreachable(kind));
       this.deps.metrics.upstreamErrors.labels(backend.id, kind).inc();
       a.fail(error, route, target, server, kind);
     });

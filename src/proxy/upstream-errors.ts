@@ -12,8 +12,16 @@ interface CodedError {
  * `upstream_error`. The kind is what the metric and retries (connect / reset / timeout) use.
  */
 export function classifyUpstreamError(err: unknown): { kind: UpstreamErrorKind; error: HttpError } {
-  const code = errorCode(err);
-  let kind: UpstreamErrorKind;
+  const kind = refusedResponse(err) ? 'protocol' : kindOfCode(errorCode(err));
+  const message = messageFor(kind);
+  const error =
+    kind === 'timeout' || kind === 'connect_timeout'
+      ? new HttpError('upstream_timeout', message, {}, { cause: err })
+      : new HttpError('upstream_error', message, {}, { cause: err });
+  return { kind, error };
+}
+
+function kindOfCode(code: string | undefined): UpstreamErrorKind {
   switch (code) {
     case 'ECONNREFUSED':
     case 'EHOSTUNREACH':
@@ -21,41 +29,47 @@ export function classifyUpstreamError(err: unknown): { kind: UpstreamErrorKind; 
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EADDRNOTAVAIL':
-      kind = 'connect';
-      break;
+      return 'connect';
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
-      kind = 'connect_timeout';
-      break;
+      return 'connect_timeout';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      kind = 'timeout';
-      break;
+      return 'timeout';
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
-      kind = 'reset';
-      break;
+      return 'reset';
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_HEADER_TOKEN':
     case 'UND_ERR_INFO':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
-      kind = 'protocol';
-      break;
+      return 'protocol';
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
-      kind = 'closed';
-      break;
+      return 'closed';
+    case 'UND_ERR_INVALID_ARG':
+    case 'UND_ERR_NOT_SUPPORTED':
+      return 'local';
     default:
-      kind = typeof code === 'string' && code.startsWith('HPE_') ? 'protocol' : 'other';
+      return typeof code === 'string' && code.startsWith('HPE_') ? 'protocol' : 'other';
   }
-  const message = messageFor(kind);
-  const error =
-    kind === 'timeout' || kind === 'connect_timeout'
-      ? new HttpError('upstream_timeout', message, {}, { cause: err })
-      : new HttpError('upstream_error', message, {}, { cause: err });
-  return { kind, error };
+}
+
+/**
+ * undici refused what the server sent and closed the connection: an unsolicited `100 Continue`
+ * (RFC 9110 §15.2 lets a server send one; undici 7 takes none), or a response with no request
+ * waiting. The server answered, so this is a protocol failure, not an unreachable server. undici
+ * gives it no code of its own (a `UND_ERR_SOCKET` with no socket error inside, like "other side
+ * closed"): this is the one place Junction reads an error's message, and
+ * test/proxy/upstream-errors.test.ts pins undici's wording so an undici upgrade cannot change it
+ * silently.
+ */
+function refusedResponse(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as CodedError & { message?: unknown };
+  return e.code === 'UND_ERR_SOCKET' && e.cause === undefined && e.message === 'bad response';
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -68,6 +82,15 @@ function errorCode(err: unknown): string | undefined {
     if (typeof inner === 'string') return inner;
   }
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Whether a failure of this kind says the server is unreachable (passive ejection counts it):
+ * not for `local` (undici refused the request before anything was sent) nor `protocol` (the server
+ * answered something undici could not take) nor `closed` (Junction closed the pool).
+ */
+export function countsAsUnreachable(kind: UpstreamErrorKind): boolean {
+  return kind !== 'local' && kind !== 'protocol' && kind !== 'closed';
 }
 
 function messageFor(kind: UpstreamErrorKind): string {
@@ -84,6 +107,8 @@ function messageFor(kind: UpstreamErrorKind): string {
       return 'the upstream server sent an invalid response';
     case 'closed':
       return 'the upstream connection pool was closed';
+    case 'local':
+      return 'the request could not be sent upstream';
     default:
       return 'the upstream request failed';
   }
