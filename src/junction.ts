@@ -21,6 +21,7 @@ import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
 import { ProxyListener } from './proxy/proxy-listener.js';
+import { DEFAULT_PATH_OPTIONS, type PathOptions } from './routing/normalize-path.js';
 import { GraphApplier } from './runtime/graph-applier.js';
 import { openGraphResources } from './runtime/open-graph-resources.js';
 import { StatusReporter } from './runtime/status-reporter.js';
@@ -43,6 +44,8 @@ export interface JunctionOptions {
   readonly logger: Logger;
   /** the access log (one line per request), or undefined for none */
   readonly accessLog?: AccessLog;
+  /** how request paths are normalized beyond RFC 3986 (default: slashes merged, escaped slashes refused) */
+  readonly paths?: PathOptions;
   /** peers whose X-Forwarded-* headers are kept (CIDRs, addresses, or loopback/linklocal/uniquelocal) */
   readonly trustedProxies?: readonly string[];
   /** a folder of user filter modules, watched and hot-reloaded */
@@ -132,6 +135,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       inFlight,
       trust: opts.trustedProxies?.length ? compileTrust(opts.trustedProxies) : undefined,
       proto: 'http',
+      paths: opts.paths ?? DEFAULT_PATH_OPTIONS,
     };
     const proxy = new ProxyListener(deps);
     let draining = false;

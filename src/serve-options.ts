@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { HostPort, JunctionOptions } from './junction.js';
 import { AccessLog, type LineSink } from './observability/access-log.js';
+import type { PathOptions } from './routing/normalize-path.js';
 
 /** What `junction serve`'s flags say (parsed and checked by src/cli/serve-options.ts). */
 export interface ServeOptions {
@@ -22,6 +23,8 @@ export interface ServeOptions {
   readonly shutdownTimeoutMs: number;
   readonly filterBudgetMs: number;
   readonly trustedProxies: readonly string[] | undefined;
+  /** `--merge-slashes`, `--escaped-slashes` */
+  readonly paths: PathOptions;
 }
 
 /**
@@ -41,6 +44,7 @@ export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSi
     accessLog: opts.accessLog ? new AccessLog(sink) : undefined,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     filterBudgetMs: opts.filterBudgetMs,
+    paths: opts.paths,
     ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
     ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
   };

@@ -5,6 +5,7 @@ import type { FilterChain, RequestOutcome } from '../filters/chain.js';
 import { FilterRequest } from '../filters/filter-exchange.js';
 import { upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
 import type { ForwardedInfo } from '../http/forwarded.js';
+import { namedByClient } from '../http/hop-by-hop.js';
 import { Arrival, CLIENT_CLOSED, type AdmissionDeps } from './arrival.js';
 import { replyLocally } from './filter-response.js';
 import type { FilterRun, Forwarding } from './forwarding.js';
@@ -25,21 +26,33 @@ export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResp
   const a = new Arrival(req, res, deps);
   const graph = deps.switcher.current;
   if (graph === undefined) return a.fail(NOT_READY);
-  const t = requestTarget(req);
+  const t = requestTarget(req, deps.paths);
   if (t instanceof HttpError) return a.fail(t);
   const route = graph.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers })?.value;
   if (route === undefined) return a.fail(NO_ROUTE);
-  const info = t.host === req.headers.host || a.forwarded.host !== req.headers.host ? a.forwarded : { ...a.forwarded, host: t.host };
-  if (route.chain !== undefined) return filterThenChoose(a, route, route.chain, t, info, forwarding);
-  choose(a, route, undefined, req.headers, t.upstreamPath, upstreamHeadersFromRaw(req.rawHeaders, req.headers.connection, info), forwarding);
+  // an absolute-form target's authority replaces Host, upstream and in X-Forwarded-Host
+  const hostOverride = t.host === req.headers.host ? undefined : t.host;
+  const info = hostOverride === undefined || a.forwarded.host !== req.headers.host ? a.forwarded : { ...a.forwarded, host: hostOverride };
+  const named = namedByClient(req.headers.connection);
+  if (route.chain !== undefined) return filterThenChoose(a, route, route.chain, t, info, forwarding, named, hostOverride);
+  choose(a, route, undefined, req.headers, t.upstreamPath, upstreamHeadersFromRaw(req.rawHeaders, named, info, hostOverride), forwarding);
 }
 
 /**
  * The route's request filters (synchronously when every filter is), then a local reply, a
  * failure, or the choice with what the filters made of the request.
  */
-function filterThenChoose(a: Arrival, route: RouteRuntime, chain: FilterChain, t: RequestTarget, info: ForwardedInfo, forwarding: Forwarding): void {
-  const fx = new FilterRequest(a.req, t.path, t.query, a.clientIp, route.id, a.requestId);
+function filterThenChoose(
+  a: Arrival,
+  route: RouteRuntime,
+  chain: FilterChain,
+  t: RequestTarget,
+  info: ForwardedInfo,
+  forwarding: Forwarding,
+  named: ReadonlySet<string> | undefined,
+  hostOverride: string | undefined,
+): void {
+  const fx = new FilterRequest(a.req, t.path, t.query, a.clientIp, route.id, a.requestId, named, hostOverride);
   const after = (o: RequestOutcome): void => {
     if (a.ended) return; // the client left while the filters ran
     const run: FilterRun = { chain, fx, ran: o.ran };

@@ -10,6 +10,7 @@ import type { HttpError } from '../errors/junction-error.js';
 import { forwardedOf, type Forwarded, type TrustFn } from '../http/forwarded.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { AccessLog } from '../observability/access-log.js';
+import type { PathOptions } from '../routing/normalize-path.js';
 import type { RouteSeries } from '../observability/route-series.js';
 
 /** The status recorded when the client went away before the response was complete (nginx's 499). */
@@ -30,6 +31,8 @@ export interface AdmissionDeps {
   readonly trust: TrustFn | undefined;
   /** the listener's scheme, sent as X-Forwarded-Proto */
   readonly proto: 'http' | 'https';
+  /** `--merge-slashes`, `--escaped-slashes` */
+  readonly paths: PathOptions;
 }
 
 /**

@@ -26,6 +26,8 @@ const FLAGS = {
   'shutdown-timeout-ms': { type: 'string', env: 'JUNCTION_SHUTDOWN_TIMEOUT_MS', default: '10000' },
   'filter-budget-ms': { type: 'string', env: 'JUNCTION_FILTER_BUDGET_MS', default: '5000' },
   'trusted-proxies': { type: 'string', env: 'JUNCTION_TRUSTED_PROXIES' },
+  'merge-slashes': { type: 'string', env: 'JUNCTION_MERGE_SLASHES', default: 'on' },
+  'escaped-slashes': { type: 'string', env: 'JUNCTION_ESCAPED_SLASHES', default: 'reject' },
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -49,6 +51,8 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --shutdown-timeout-ms N   how long SIGTERM waits for in-flight (10000)     JUNCTION_SHUTDOWN_TIMEOUT_MS
   --filter-budget-ms N      time a route's filters may take per phase (5000) JUNCTION_FILTER_BUDGET_MS
   --trusted-proxies LIST    CIDRs whose X-Forwarded-* are kept (none)        JUNCTION_TRUSTED_PROXIES
+  --merge-slashes on|off    //a//b is /a/b before routing (on)               JUNCTION_MERGE_SLASHES
+  --escaped-slashes reject|keep  %2F or %5C in a path: 400, or kept (reject) JUNCTION_ESCAPED_SLASHES
 `;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,6 +117,12 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const accessLog = get('access-log') as string;
   if (!/^(on|off)$/.test(accessLog)) throw new UsageError(`--access-log ${JSON.stringify(accessLog)}: expected on or off`);
+  const mergeSlashes = get('merge-slashes') as string;
+  if (!/^(on|off)$/.test(mergeSlashes)) throw new UsageError(`--merge-slashes ${JSON.stringify(mergeSlashes)}: expected on or off`);
+  const escapedSlashes = get('escaped-slashes') as string;
+  if (escapedSlashes !== 'reject' && escapedSlashes !== 'keep') {
+    throw new UsageError(`--escaped-slashes ${JSON.stringify(escapedSlashes)}: expected reject or keep`);
+  }
   const adminToken = get('admin-token');
   if (adminToken === undefined && !isLoopback(admin.host)) {
     throw new UsageError(
@@ -150,5 +160,6 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     shutdownTimeoutMs: int('shutdown-timeout-ms', 0, 600_000),
     filterBudgetMs: int('filter-budget-ms', 1, 600_000),
     trustedProxies,
+    paths: { mergeSlashes: mergeSlashes === 'on', escapedSlashes },
   };
 }

@@ -4,7 +4,7 @@ import type { TeeSpec } from './schema/route.js';
 /** The documents' defaults (docs/configuration.md), applied when a field is absent. */
 export const BACKEND_DEFAULTS = {
   balancer: 'round-robin',
-  timeouts: { connectMs: 2000, headersMs: 30_000, idleMs: 60_000 },
+  timeouts: { connectMs: 2000, headersMs: 30_000, idleMs: 60_000, bodyMs: 30_000 },
   maxConnectionsPerServer: 128,
   healthCheck: { intervalMs: 2000, timeoutMs: 1000, healthy: 2, unhealthy: 3 },
   breaker: { errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeoutMs: 10_000, windowMs: 10_000 },
@@ -27,6 +27,8 @@ export interface ResolvedTimeouts {
   readonly connectMs: number;
   readonly headersMs: number;
   readonly idleMs: number;
+  /** longest silence of a request body being uploaded */
+  readonly bodyMs: number;
 }
 
 export interface ResolvedBreaker {

@@ -29,8 +29,12 @@ export interface BackendRuntime {
   /** servers in state `active`, the ones the balancer picks from */
   readonly servers: readonly ServerRuntime[];
   readonly balancer: Balancer<ServerRuntime>;
-  /** per-request timeouts given to undici */
+  /** per-request timeouts given to undici: the response head, and silence in the response body */
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** silence in a request body being uploaded before it is cut (`timeouts.bodyMs`) */
+  readonly requestBodyTimeoutMs: number;
+  /** how long a request may wait for a pooled connection before 503 (`timeouts.connectMs`, as HAProxy's `timeout queue`) */
+  readonly queueTimeoutMs: number;
   readonly retry: RetryRules;
 }

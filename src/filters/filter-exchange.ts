@@ -14,11 +14,26 @@ export class FilterRequest implements FilterExchange {
   readonly scratch = new Map<string, unknown>();
   bodyLimit: number | undefined;
 
-  constructor(req: IncomingMessage, path: string, query: string, clientIp: string, routeId: string, requestId: string) {
+  /**
+   * `named`: the headers the client's `Connection` names, left out of what the filters see (and so
+   * of what goes upstream); `host`: an absolute-form target's authority, which replaces Host.
+   */
+  constructor(
+    req: IncomingMessage,
+    path: string,
+    query: string,
+    clientIp: string,
+    routeId: string,
+    requestId: string,
+    named?: ReadonlySet<string>,
+    host?: string,
+  ) {
     this.method = req.method ?? 'GET';
     this.path = path;
     this.query = query;
     this.headers = { ...req.headers };
+    if (named !== undefined) for (const name of named) delete this.headers[name];
+    if (host !== undefined) this.headers.host = host;
     this.clientIp = clientIp;
     this.routeId = routeId;
     this.requestId = requestId;

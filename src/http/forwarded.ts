@@ -9,6 +9,8 @@ export interface ForwardedInfo {
   readonly requestId: string;
   /** the request's host (Host, or an absolute-form target's authority), reported in X-Forwarded-Host */
   readonly host: string | undefined;
+  /** the peer is a trusted proxy: its X-Real-IP and Forwarded are kept */
+  readonly trusted: boolean;
 }
 
 /** ForwardedInfo and the client's address (the first untrusted hop). */
@@ -47,7 +49,7 @@ export function forwardedOf(
   requestId: string,
 ): Forwarded {
   const peer = peerOf(req);
-  if (trust === undefined || !trust(peer, 0)) return { clientIp: peer, forwardedFor: peer, proto, host, requestId };
+  if (trust === undefined || !trust(peer, 0)) return { clientIp: peer, forwardedFor: peer, proto, host, requestId, trusted: false };
   const prior = req.headers['x-forwarded-for'];
   const priorFor = Array.isArray(prior) ? prior.join(', ') : prior;
   const clientIp = proxyaddr(req, trust);
@@ -57,5 +59,6 @@ export function forwardedOf(
     proto: first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : first(req.headers['x-forwarded-proto']) === 'http' ? 'http' : proto,
     host: first(req.headers['x-forwarded-host']) ?? host,
     requestId,
+    trusted: true,
   };
 }

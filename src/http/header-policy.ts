@@ -1,5 +1,5 @@
 import type { ForwardedInfo } from './forwarded.js';
-import { HOP_BY_HOP, REQUEST_DROPPED, connectionNamed } from './hop-by-hop.js';
+import { HOP_BY_HOP, REQUEST_DROPPED, UNTRUSTED_DROPPED, connectionNamed } from './hop-by-hop.js';
 
 /**
  * Junction's one header policy, for every way a request is forwarded (plain HTTP, upgrades):
@@ -11,32 +11,40 @@ import { HOP_BY_HOP, REQUEST_DROPPED, connectionNamed } from './hop-by-hop.js';
 
 export type HeaderValue = string | string[] | undefined;
 
-/** The upstream request headers from the client's raw headers, in their order and case. */
-export function upstreamHeadersFromRaw(raw: readonly string[], connection: HeaderValue, info: ForwardedInfo): string[] {
-  const named = connectionNamed(connection);
+/**
+ * The upstream request headers from the client's raw headers, in their order and case: without
+ * the headers its `Connection` names (`named`, see namedByClient) and with Host replaced by
+ * `host` when an absolute-form target's authority replaced it.
+ */
+export function upstreamHeadersFromRaw(raw: readonly string[], named: ReadonlySet<string> | undefined, info: ForwardedInfo, host?: string): string[] {
+  const dropped = info.trusted ? REQUEST_DROPPED : UNTRUSTED_DROPPED;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (forwardsRequestHeader(name.toLowerCase(), named)) out.push(name, raw[i + 1] as string);
+    const lower = name.toLowerCase();
+    if (dropped.has(lower) || lower === 'x-request-id' || (named !== undefined && named.has(lower))) continue;
+    out.push(name, host !== undefined && lower === 'host' ? host : (raw[i + 1] as string));
   }
   return appendForwarded(out, info);
 }
 
-/** The same, from the header object a route's filters have edited (arrays become repeated headers). */
+/**
+ * The same, from the header object a route's filters have edited (arrays become repeated
+ * headers). The client's `Connection`-named headers were taken out before the filters ran, so
+ * what the filters added (`x-junction-user`...) is never removed by a client.
+ */
 export function upstreamHeadersFromObject(headers: Readonly<Record<string, HeaderValue>>, info: ForwardedInfo): string[] {
-  const named = connectionNamed(headers.connection);
+  const dropped = info.trusted ? REQUEST_DROPPED : UNTRUSTED_DROPPED;
   const out: string[] = [];
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || !forwardsRequestHeader(name.toLowerCase(), named)) continue;
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (dropped.has(lower) || lower === 'x-request-id') continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, String(v));
     else out.push(name, String(value));
   }
   return appendForwarded(out, info);
-}
-
-function forwardsRequestHeader(lower: string, named: ReadonlySet<string> | undefined): boolean {
-  return !REQUEST_DROPPED.has(lower) && lower !== 'x-request-id' && (named === undefined || !named.has(lower));
 }
 
 function appendForwarded(out: string[], info: ForwardedInfo): string[] {

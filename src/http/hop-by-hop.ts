@@ -24,10 +24,27 @@ export const REQUEST_DROPPED: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The same, for a client that is not a trusted proxy: its `X-Real-IP` and `Forwarded` are dropped
+ * too, as spoofed `X-Forwarded-*` are (an upstream reading them would believe any address).
+ */
+export const UNTRUSTED_DROPPED: ReadonlySet<string> = new Set([...REQUEST_DROPPED, 'x-real-ip', 'forwarded']);
+
+/**
  * Adds to `into` the extra header names a `Connection` value lists (`Connection: close, x-foo` →
  * {x-foo}) and returns it, or returns `into` as it was (undefined by default) when the value lists
  * none: the common `keep-alive` / `close` / `upgrade` cases allocate nothing.
  */
+/**
+ * The client's own headers its `Connection` header names (RFC 9110 §7.6.1: they describe its
+ * connection to Junction, not the request), minus `Host`, which names the target and is never
+ * removable. Undefined when it names none.
+ */
+export function namedByClient(connection: string | string[] | undefined): ReadonlySet<string> | undefined {
+  const named = connectionNamed(connection);
+  if (named === undefined || !named.delete('host') || named.size > 0) return named;
+  return undefined;
+}
+
 export function connectionNamed(value: string | string[] | undefined, into?: Set<string>): Set<string> | undefined {
   if (value === undefined) return into;
   const joined = Array.isArray(value) ? value.join(',') : value;

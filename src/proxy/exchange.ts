@@ -17,7 +17,22 @@ import { classifyUpstreamError, countsAsUnreachable } from './upstream-errors.js
 
 function ignore(): void {}
 
+function code(err: unknown): unknown {
+  return err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+}
+
 const BODY_TOO_LARGE = new HttpError('body_too_large', 'the request body is larger than this route accepts');
+const REQUEST_TIMEOUT = new HttpError('request_timeout', 'the request body stopped arriving');
+
+/** Bodies with a Content-Length up to this are read whole before a connection is taken. */
+export const BUFFERED_BODY_BYTES = 64 * 1024;
+
+function contentLength(req: { headers: { 'content-length'?: string } }): number | undefined {
+  const v = req.headers['content-length'];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
 
 /**
  * One admitted request's trip upstream over HTTP, and the undici dispatch handler for it. It is
@@ -49,6 +64,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #retryNext: ServerRuntime | undefined;
   #settleOk: (() => void) | undefined;
   #settleFail: ((err?: Error) => void) | undefined;
+  /** dispatched, not yet given a connection */
+  #waiting = false;
+  #queueTimer: NodeJS.Timeout | undefined;
+  /** the request body, when it was small enough to read whole first */
+  #body: Buffer | undefined;
 
   constructor(
     admitted: Admitted,
@@ -84,9 +104,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
    */
   start(): void {
     this.arrival.res.on('close', this.#onClientClose);
-    const limit = this.filters?.fx.bodyLimit;
-    if (limit !== undefined && this.hasBody) this.#limitBody(limit);
     this.backend.retry.budget.onRequest();
+    if (this.hasBody) {
+      const limit = this.filters?.fx.bodyLimit;
+      if (limit !== undefined) this.#limitBody(limit);
+      this.#watchBodyStall();
+      const length = limit === undefined ? contentLength(this.arrival.req) : undefined;
+      if (length !== undefined && length <= BUFFERED_BODY_BYTES) return this.#bufferBodyThenAttempt();
+    }
     this.#attempt(this.#server);
   }
 
@@ -109,23 +134,40 @@ export class Exchange implements Dispatcher.DispatchHandler {
       server.load.begin();
       this.#loadOpen = true;
       this.#upstreamStart = performance.now();
+      this.#waiting = true;
       try {
-        server.upstream.pool.dispatch(
+        const accepted = server.upstream.pool.dispatch(
           {
             origin: server.upstream.origin,
             path: this.path,
             method: req.method as Dispatcher.HttpMethod,
             headers: this.headers,
-            body: this.hasBody ? req : null,
+            body: this.#body ?? (this.hasBody ? req : null),
             headersTimeout: backend.headersTimeoutMs,
             bodyTimeout: backend.bodyTimeoutMs,
           },
           this,
         );
+        // false: every connection of the pool is busy and the request waits in its queue
+        if (!accepted && this.#waiting) this.#queueTimer = setTimeout(this.#onQueueTimeout, backend.queueTimeoutMs);
       } catch (err) {
         this.onError(err as Error);
       }
     });
+
+  /**
+   * The pool gave no connection within `timeouts.connectMs` (HAProxy's `timeout queue`): 503
+   * `upstream_busy` now rather than waiting behind requests that hold every connection. The request
+   * stays in undici's queue until a connection frees; it is aborted there before a byte is sent
+   * (onConnect). Says nothing against the server: it is busy, not broken.
+   */
+  #onQueueTimeout = (): void => {
+    this.#queueTimer = undefined;
+    if (this.arrival.ended) return;
+    this.#endNeutral();
+    const server = this.#server;
+    this.fail(new HttpError('upstream_busy', `every connection to server ${server.id} of backend ${this.backend.id} stayed busy for ${this.backend.queueTimeoutMs} ms`));
+  };
 
   /** The breaker refused the attempt (it opened between the pick and the send): another server, or 503. */
   #onBreakerReject = (err: { code?: string } | undefined): void => {
@@ -159,7 +201,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const backend = this.backend;
     const policy = backend.retry;
     const { req, res } = this.arrival;
-    if (this.#retries >= policy.attempts || this.hasBody || res.headersSent || !IDEMPOTENT.has(req.method ?? '')) return undefined;
+    const streamed = this.hasBody && this.#body === undefined;
+    if (this.#retries >= policy.attempts || streamed || res.headersSent || !IDEMPOTENT.has(req.method ?? '')) return undefined;
     if (!policy.budget.canRetry()) return undefined;
     const tried = (this.#tried ??= new Set<string>());
     tried.add(this.#server.id);
@@ -173,11 +216,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
   // ---- undici DispatchHandler (legacy form: raw header buffers, the fastest path in undici 7) ----
 
   onConnect(abort: (err?: Error) => void): void {
+    this.#waiting = false;
+    if (this.#queueTimer !== undefined) {
+      clearTimeout(this.#queueTimer);
+      this.#queueTimer = undefined;
+    }
+    // answered 503 while it waited for a connection: it goes no further
+    if (this.arrival.ended) return abort(new Error('answered while waiting for a connection'));
     this.#abort = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true; // 1xx informational: Node's server handles 100-continue itself
+    if (statusCode < 200) return this.#informational(statusCode, rawHeaders);
     this.#endLoad(false);
     this.#settle(statusCode < 500, statusCode < 500 ? undefined : new UpstreamStatusFailure(statusCode), true);
     if (this.backend.retry.retriesStatus(statusCode)) {
@@ -218,6 +268,33 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return true;
   }
 
+  /**
+   * A 1xx before the final answer (RFC 9110 §15.2: a proxy forwards them): 103 Early Hints with
+   * its headers, 102 Processing; to HTTP/1.1 clients only (an HTTP/1.0 client takes none). A 100
+   * Continue never gets here (undici takes none; Node's server answers the client's own
+   * `Expect: 100-continue` itself).
+   */
+  #informational(statusCode: number, rawHeaders: Buffer[]): boolean {
+    const { req, res } = this.arrival;
+    if (res.headersSent || res.destroyed || req.httpVersionMinor < 1) return true;
+    if (statusCode === 103) {
+      const hints: Record<string, string | string[]> = {};
+      const flat = downstreamHeaders(rawHeaders, undefined);
+      for (let i = 0; i < flat.length; i += 2) {
+        const name = (flat[i] as string).toLowerCase();
+        const value = flat[i + 1] as string;
+        const prev = hints[name];
+        hints[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      }
+      try {
+        res.writeEarlyHints(hints);
+      } catch {
+        // a Link value Node will not write: the hints are dropped, the answer is not
+      }
+    } else if (statusCode === 102) res.writeProcessing();
+    return true;
+  }
+
   onData(chunk: Buffer): boolean {
     if (this.#retryNext !== undefined) return true;
     this.tap?.digest.onData(chunk);
@@ -254,6 +331,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const { req, res } = this.arrival;
+    if (code(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' && (this.#status === 204 || this.#status === 304)) {
+      // RFC 9110 §8.6 lets a 204 or 304 carry the Content-Length of what it stands for; undici
+      // counts it as a body it never got. There is no body: the answer is whole.
+      res.end();
+      this.tap?.done(true);
+      this.#finish(this.#status);
+      return;
+    }
     if (res.destroyed || (req.destroyed && !req.complete)) {
       this.tap?.done(false);
       this.#finish(CLIENT_CLOSED);
@@ -273,6 +358,52 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.fail(error, kind);
   }
 
+  /**
+   * A request body that stalls longer than `timeouts.bodyMs` is cut: 408 `request_timeout` (when
+   * no response started), the upstream request aborted, the connection closed. Slow uploads can
+   * then not hold a backend's connections for ever.
+   */
+  /**
+   * A small body (a Content-Length up to BUFFERED_BODY_BYTES) is read whole before a connection
+   * is taken, as nginx's `proxy_request_buffering` does: a client that sends a little and stalls
+   * then holds no upstream connection (the stall timer answers it 408, the upstream never knew),
+   * and the body can be sent again on a retry.
+   */
+  #bufferBodyThenAttempt(): void {
+    const req = this.arrival.req;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.resume(); // a tee's body copy pauses the request until the primary reads it: this reads it
+    req.once('end', () => {
+      if (this.#done) return;
+      this.#body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      this.#attempt(this.#server);
+    });
+  }
+
+  #watchBodyStall(): void {
+    const req = this.arrival.req;
+    req.setTimeout(this.backend.requestBodyTimeoutMs, this.#onBodyStall);
+    req.once('end', () => req.setTimeout(0));
+  }
+
+  #onBodyStall = (): void => {
+    const { req, res } = this.arrival;
+    req.setTimeout(0);
+    if (this.arrival.ended || req.complete) return;
+    this.#endNeutral();
+    const socket = req.socket as typeof req.socket | null;
+    if (res.headersSent) {
+      res.destroy();
+      this.#finish(REQUEST_TIMEOUT.status, REQUEST_TIMEOUT.code);
+    } else {
+      res.setHeader('connection', 'close');
+      res.once('finish', () => socket?.destroy());
+      this.fail(REQUEST_TIMEOUT);
+    }
+    this.#abort?.(new Error('the request body stalled'));
+  };
+
   #limitBody(limit: number): void {
     const { req, res } = this.arrival;
     let seen = 0;
@@ -286,6 +417,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       if (!res.headersSent) res.setHeader('connection', 'close');
       const socket = req.socket as typeof req.socket | null;
       res.once('finish', () => socket?.destroy());
+      this.#endNeutral();
       this.fail(BODY_TOO_LARGE);
       this.#abort?.(new Error('request body over the limit'));
     };
@@ -305,14 +437,20 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   #onClientClose = (): void => {
     if (this.#done) return;
-    // The client left: that says nothing about the server. Close the attempt as a success for the
-    // breaker and record nothing for passive ejection, then stop the upstream request.
-    this.#settleOk?.();
-    this.#settleOk = this.#settleFail = undefined;
-    this.#endLoad(false);
+    this.#endNeutral();
     this.#finish(CLIENT_CLOSED);
     this.#abort?.(new Error('client closed the connection'));
   };
+
+  /**
+   * The attempt ends for a reason that says nothing about the server (the client left, its body
+   * stalled or grew too large, no connection was free in time): the breaker sees a success,
+   * passive ejection nothing.
+   */
+  #endNeutral(): void {
+    this.#settle(true, undefined, undefined);
+    this.#endLoad(false);
+  }
 
   #endLoad(failed: boolean): void {
     if (!this.#loadOpen) return;

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listen } from '../http/server-lifecycle.js';
-import { handleClientError } from './client-errors.js';
+import { MAX_REQUEST_HEADERS } from '../admission/request-target.js';
+import { handleClientError, refuseConnect } from './client-errors.js';
 import { createProxyHandler, type ProxyHandler } from './proxy-handler.js';
 import type { ProxyDeps } from './proxy-deps.js';
 
@@ -23,7 +24,10 @@ export class ProxyListener {
       { headersTimeout: 20_000, requestTimeout: 0, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000, requireHostHeader: false },
       this.#handler.request,
     );
+    // one more than a request may have, so one that has too many is seen (Node drops the rest silently)
+    this.#server.maxHeadersCount = MAX_REQUEST_HEADERS + 1;
     this.#server.on('upgrade', this.#handler.upgrade);
+    this.#server.on('connect', (_req, socket) => refuseConnect(socket, deps.unroutedSeries));
     this.#server.on('clientError', (err, socket) => handleClientError(err, socket, deps.unroutedSeries));
   }
 

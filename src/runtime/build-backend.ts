@@ -37,6 +37,8 @@ export function buildBackend(config: BackendConfig, registry: ResourceRegistry, 
     balancer: createBalancer(config.balancer, servers, config.hashKey === undefined ? {} : { hashKey: config.hashKey }),
     headersTimeoutMs: config.timeouts.headersMs,
     bodyTimeoutMs: config.timeouts.idleMs,
+    requestBodyTimeoutMs: config.timeouts.bodyMs,
+    queueTimeoutMs: config.timeouts.connectMs,
     retry: new RetryPolicy(config.retry, leases.hold(res.retryBudgets.acquire(config.id, config.retry.budgetPercent))),
   };
   return { runtime, leases };

@@ -179,18 +179,18 @@ test('oversized headers: 431 headers_too_large, nothing reaches the upstream', a
   await expectRejected('a 20 KB request target', `GET /${'p'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, [414, 431, 400]);
 });
 
-test('malformed request lines, bad escapes and NUL bytes: 400, nothing reaches the upstream', async () => {
-  const lines: Array<[string, string | Buffer]> = [
+test('malformed request lines, bad escapes and NUL bytes: 400 (505 for a version), nothing reaches the upstream', async () => {
+  const lines: Array<[string, string | Buffer, number[]?]> = [
     ['a NUL in the path', 'GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a NUL in a header value', 'GET /a HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n'],
     ['a space in a header name', 'GET /a HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n'],
     ['a lower-case method', 'get /a HTTP/1.1\r\nHost: x\r\n\r\n'],
-    ['an unknown version', 'GET /a HTTP/9.9\r\nHost: x\r\n\r\n'],
+    ['an unknown version', 'GET /a HTTP/9.9\r\nHost: x\r\n\r\n', [505]],
     ['extra tokens on the request line', 'GET /a HTTP/1.1 extra\r\nHost: x\r\n\r\n'],
     ['a bare CR', 'GET /a HTTP/1.1\rHost: x\r\n\r\n'],
     ['a TLS ClientHello', Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a])],
   ];
-  for (const [what, text] of lines) await expectRejected(what, text);
+  for (const [what, text, statuses] of lines) await expectRejected(what, text, statuses);
   const paths = ['/a/%zz', '/a%', '/a%2', '/%00', '/a/%0d%0aX-Injected:%20yes', '/%7f', '/%G0'];
   for (const p of paths) {
     const raw = await expectRejected(`path ${p}`, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizePath } from '../../src/routing/normalize-path.js';
+import { normalizePath, type PathOptions } from '../../src/routing/normalize-path.js';
+
+/** RFC 3986 alone: slashes not merged, %2F kept encoded */
+const RFC: PathOptions = { mergeSlashes: false, escapedSlashes: 'keep' };
 
 test('a clean path is returned as the same string', () => {
   for (const p of ['/', '/a', '/api/v1/users/42', '/.well-known/acme', '/a/.b/..c/...', '/a.b/c..d']) {
@@ -39,17 +42,33 @@ test('percent-encoded dots count as dots', () => {
   assert.equal(normalizePath('/%2e%2e/%2e%2e/secret'), '/secret');
 });
 
-test('slashes are not merged; empty segments survive dot removal', () => {
-  assert.equal(normalizePath('//a//b'), '//a//b');
-  assert.equal(normalizePath('//a/../b'), '//b');
-  assert.equal(normalizePath('/a//..'), '/a/');
+test('without merging, slashes stay and empty segments survive dot removal', () => {
+  assert.equal(normalizePath('//a//b', RFC), '//a//b');
+  assert.equal(normalizePath('//a/../b', RFC), '//b');
+  assert.equal(normalizePath('/a//..', RFC), '/a/');
 });
 
-test('unreserved escapes are decoded, others upper-cased, %2F kept encoded', () => {
+test('by default slashes are merged before dot segments are removed', () => {
+  assert.equal(normalizePath('//admin/x'), '/admin/x');
+  assert.equal(normalizePath('//a//b'), '/a/b');
+  assert.equal(normalizePath('/a///'), '/a/');
+  assert.equal(normalizePath('//'), '/');
+  assert.equal(normalizePath('//a/../b'), '/b');
+  assert.equal(normalizePath('/a//..'), '/');
+  assert.equal(normalizePath('/a/b'), '/a/b');
+});
+
+test('by default an escaped slash or backslash is refused; kept encoded on request', () => {
+  for (const p of ['/a%2fb', '/a%2Fb', '/admin%2Fx', '/a/..%2f..%2fetc', '/a%5cb']) assert.equal(normalizePath(p), undefined, p);
+  assert.equal(normalizePath('/a%2fb', RFC), '/a%2Fb');
+  assert.equal(normalizePath('/a%5cb', RFC), '/a%5Cb');
+});
+
+test('unreserved escapes are decoded, others upper-cased, %2F kept encoded when kept', () => {
   assert.equal(normalizePath('/%41%62%30%2d%5f%7e%2E'), '/Ab0-_~.');
-  assert.equal(normalizePath('/a%2fb'), '/a%2Fb');
-  assert.equal(normalizePath('/a%2Fb'), '/a%2Fb');
-  assert.equal(normalizePath('/a/..%2f..%2fetc'), '/a/..%2F..%2Fetc');
+  assert.equal(normalizePath('/a%2fb', RFC), '/a%2Fb');
+  assert.equal(normalizePath('/a%2Fb', RFC), '/a%2Fb');
+  assert.equal(normalizePath('/a/..%2f..%2fetc', RFC), '/a/..%2F..%2Fetc');
   assert.equal(normalizePath('/caf%c3%a9'), '/caf%C3%A9');
   assert.equal(normalizePath('/100%25'), '/100%25');
   assert.equal(normalizePath('/%252e%252e/x'), '/%252e%252e/x');
@@ -68,10 +87,13 @@ test('NUL and control characters are rejected, raw or encoded', () => {
 });
 
 test('normalizing is idempotent', () => {
-  for (const p of ['/a/%2e%2e/b%2f', '/x/./y/../%7Ez', '//a/../b', '/a%c3%A9/.', '/']) {
-    const once = normalizePath(p);
-    assert.ok(once !== undefined);
-    assert.equal(normalizePath(once), once);
+  for (const opts of [RFC, undefined]) {
+    for (const p of ['/a/%2e%2e/b%2f', '/x/./y/../%7Ez', '//a/../b', '/a%c3%A9/.', '/']) {
+      const once = normalizePath(p, opts);
+      if (once === undefined && opts === undefined && p.includes('%2f')) continue; // refused by default
+      assert.ok(once !== undefined, p);
+      assert.equal(normalizePath(once, opts), once);
+    }
   }
 });
 
@@ -110,6 +132,8 @@ test('random paths agree with a literal RFC 3986 reference', () => {
     let p = '';
     const n = 1 + Math.floor(next() * 6);
     for (let i = 0; i < n; i++) p += '/' + tokens[Math.floor(next() * tokens.length)]!;
-    assert.equal(normalizePath(p), referenceNormalize(p), p);
+    assert.equal(normalizePath(p, RFC), referenceNormalize(p), p);
+    // the defaults: refused with an escaped slash, else the reference of the path with slashes merged
+    assert.equal(normalizePath(p), /%2f/i.test(p) ? undefined : referenceNormalize(p.replace(/\/{2,}/g, '/')), p);
   }
 });

@@ -30,7 +30,7 @@ export const BackendSpecSchema = Type.Object(
     servers: Type.Optional(Type.Array(InlineServerSpecSchema, { maxItems: 4096 })),
     timeouts: Type.Optional(
       Type.Object(
-        { connectMs: Type.Optional(Millis()), headersMs: Type.Optional(Millis()), idleMs: Type.Optional(Millis()) },
+        { connectMs: Type.Optional(Millis()), headersMs: Type.Optional(Millis()), idleMs: Type.Optional(Millis()), bodyMs: Type.Optional(Millis()) },
         { additionalProperties: false },
       ),
     ),
