@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdminRouter } from './admin-router.js';
 import type { AdminAuth } from './auth.js';
+import { crossSiteRefusal, jsonBodyRefusal } from './cross-site.js';
 import { sendError } from '../errors/error-response.js';
 import { HttpError } from '../errors/junction-error.js';
 import { sendJson, sendText } from './http-util.js';
@@ -22,8 +23,10 @@ export interface AdminContext {
 }
 
 /**
- * The admin listener: `/healthz`, `/readyz`, `/metrics` open; everything under `/api/` behind the
- * bearer token when one is set. Returns the router so later features add their endpoints.
+ * The admin listener: `/healthz`, `/readyz`, `/metrics` (and the dashboard's static files) open to
+ * any client and any `Host` — probes and scrapers reach it by IP or service name; everything under
+ * `/api/` refused to other web pages (src/admin/cross-site.ts) and behind the bearer token when one
+ * is set. Returns the router so later features add their endpoints.
  */
 export function createAdminServer(ctx: AdminContext): { server: Server; router: AdminRouter } {
   const router = new AdminRouter();
@@ -55,9 +58,16 @@ async function handle(ctx: AdminContext, router: AdminRouter, req: IncomingMessa
   } catch {
     return sendError(res, new HttpError('bad_request', 'malformed request target'));
   }
-  if (url.pathname.startsWith('/api/') && !ctx.auth.allows(req)) {
-    res.setHeader('www-authenticate', 'Bearer realm="junction"');
-    return sendError(res, new HttpError('unauthorized', 'a valid "Authorization: Bearer <token>" header is required'));
+  if (url.pathname.startsWith('/api/')) {
+    // before the token: who sent it matters whatever it carries (src/admin/cross-site.ts)
+    const foreign = crossSiteRefusal(req, { tokenSet: ctx.auth.enabled });
+    if (foreign) return refuse(req, res, foreign);
+    if (!ctx.auth.allows(req)) {
+      res.setHeader('www-authenticate', 'Bearer realm="junction"');
+      return refuse(req, res, new HttpError('unauthorized', 'a valid "Authorization: Bearer <token>" header is required'));
+    }
+    const badBody = jsonBodyRefusal(req);
+    if (badBody) return refuse(req, res, badBody);
   }
   const found = router.find(req.method ?? 'GET', url.pathname);
   if (found === undefined && ctx.fallback) return ctx.fallback(req, res);
@@ -67,4 +77,10 @@ async function handle(ctx: AdminContext, router: AdminRouter, req: IncomingMessa
     return sendError(res, new HttpError('method_not_allowed', `use ${found.allowed.join(' or ')}`));
   }
   await found.handler(req, res, found.params, url);
+}
+
+/** Answers a refused request; its body, unread, is discarded. */
+function refuse(req: IncomingMessage, res: ServerResponse, err: HttpError): void {
+  req.resume();
+  sendError(res, err);
 }

@@ -3,8 +3,9 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * Checks `Authorization: Bearer <token>` (or, for the events WebSocket, the subprotocol
- * `bearer.<token>`) in constant time. Without a configured token everything is allowed: `serve`
- * refuses to bind such an admin listener to anything but loopback.
+ * `bearer.<token>`) in constant time. Without a configured token (an empty one is none)
+ * everything is allowed: `serve` refuses to bind such an admin listener to anything but loopback,
+ * and the cross-site rules (cross-site.ts) then restrict `Host` to loopback names.
  */
 export class AdminAuth {
   readonly #digest: Buffer | undefined;

@@ -123,7 +123,12 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (escapedSlashes !== 'reject' && escapedSlashes !== 'keep') {
     throw new UsageError(`--escaped-slashes ${JSON.stringify(escapedSlashes)}: expected reject or keep`);
   }
-  const adminToken = get('admin-token');
+  // an empty token (`--admin-token=`, as `JUNCTION_ADMIN_TOKEN=`) is no token: it must not pass
+  // the guard below and then leave /api/ open
+  const adminToken = get('admin-token') || undefined;
+  if (adminToken !== undefined && adminToken.trim() !== adminToken) {
+    throw new UsageError('--admin-token (or JUNCTION_ADMIN_TOKEN): a token cannot begin or end with whitespace (the Authorization header is read trimmed)');
+  }
   if (adminToken === undefined && !isLoopback(admin.host)) {
     throw new UsageError(
       `--admin ${admin.host}:${admin.port} is not a loopback address: set --admin-token (or JUNCTION_ADMIN_TOKEN) before exposing the admin API`,

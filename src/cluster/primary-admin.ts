@@ -4,8 +4,9 @@ import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { createAdminServer } from '../admin/admin-server.js';
 import type { AdminAuth } from '../admin/auth.js';
+import { crossSiteRefusal } from '../admin/cross-site.js';
 import { sendJson } from '../admin/http-util.js';
-import { sendError } from '../errors/error-response.js';
+import { sendError, sendErrorOnSocket } from '../errors/error-response.js';
 import { HttpError } from '../errors/junction-error.js';
 import { scrapeWorkers, type PrimaryMetrics } from './cluster-metrics.js';
 import type { WorkerPool, WorkerSlot } from './worker-pool.js';
@@ -40,6 +41,11 @@ export function workerRows(slots: readonly WorkerSlot[]) {
  * document plus every worker's row) and `/api/v1/workers` — and passes everything else (the REST
  * API, the events WebSocket, the dashboard) to the first ready worker's private admin listener.
  * REST writes go to the store either way, and every worker applies them from its watch.
+ *
+ * The cross-site rules (src/admin/cross-site.ts: Origin, Sec-Fetch-Site, Host without a token, a
+ * JSON body type on writes) are applied here, on the public listener, to every `/api/` request
+ * and every upgrade, answered or passed on; the pass-through keeps `Host` and `Origin`
+ * (changeOrigin off), so the worker's private listener, which checks them again, agrees.
  */
 export function createPrimaryAdmin(opts: PrimaryAdminOptions): Server {
   const { pool } = opts;
@@ -78,6 +84,9 @@ export function createPrimaryAdmin(opts: PrimaryAdminOptions): Server {
   router.on('GET', '/api/v1/workers', (_req, res) => sendJson(res, 200, { instance: opts.instanceId, workers: workerRows(pool.slots) }));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // the origin rules hold here, on the listener clients reach (the worker checks the same headers again)
+    const foreign = crossSiteRefusal(req, { tokenSet: opts.auth.enabled });
+    if (foreign) return sendErrorOnSocket(socket, foreign);
     const slot = target();
     if (!slot?.state) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

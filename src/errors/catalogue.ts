@@ -26,6 +26,8 @@ export const HTTP_ERRORS = {
   filter_timeout: 504,
   // the admin API (bad_request and body_too_large as above)
   unauthorized: 401,
+  forbidden_origin: 403,
+  forbidden_host: 403,
   not_found: 404,
   method_not_allowed: 405,
   invalid_document: 400,

@@ -100,3 +100,13 @@ test('without a token, serve refuses a non-loopback admin address with one clear
   assert.match(r.stderr, /not a loopback address: set --admin-token/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('an empty --admin-token is no token: refused on a non-loopback admin address like no token at all', async () => {
+  // it used to pass the guard and then serve /api/ with no token on 0.0.0.0
+  for (const flags of [['--admin-token='], ['--admin-token', '']]) {
+    const r = await run(['serve', '--admin', '0.0.0.0:0', '--listen', '127.0.0.1:0', ...flags], { JUNCTION_ADMIN_TOKEN: 'from-env' }, 10_000);
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^junction: --admin 0\.0\.0\.0:0 is not a loopback address: set --admin-token/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});

@@ -83,9 +83,16 @@ test('bad ids are 400 invalid_id; a wrong content type is 415; an oversized body
   const form = await api(j.adminUrl, 'PUT', '/api/v1/routes/x', '<route/>', { 'content-type': 'application/xml' });
   assert.equal(form.status, 415);
   assert.equal(form.body.error, 'unsupported_media_type');
-  // what `curl -d @file.json` sends without -H 'content-type: ...' is read as JSON
-  const curlDefault = await api(j.adminUrl, 'PUT', '/api/v1/routes/curl', JSON.stringify({ backend: 'real' }), { 'content-type': 'application/x-www-form-urlencoded' });
-  assert.equal(curlDefault.status, 201, curlDefault.text);
+  // what `curl -d @file.json` sends without -H 'content-type: ...', and text/plain, are what a web
+  // page may send cross-site without a preflight: refused, though the body is JSON
+  for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+    const r = await api(j.adminUrl, 'PUT', '/api/v1/routes/curl', JSON.stringify({ backend: 'real' }), { 'content-type': type });
+    assert.equal(r.status, 415, `${type}: ${r.text}`);
+    assert.equal(r.body.error, 'unsupported_media_type');
+  }
+  assert.equal(await j.store.get('/junction/routes/curl'), undefined);
+  const json = await api(j.adminUrl, 'PUT', '/api/v1/routes/curl', JSON.stringify({ backend: 'real' }), { 'content-type': 'Application/JSON; charset=utf-8' });
+  assert.equal(json.status, 201, json.text);
   const huge = await api(j.adminUrl, 'PUT', '/api/v1/routes/x', JSON.stringify({ backend: 'real', pad: 'x'.repeat(1_100_000) }));
   assert.equal(huge.status, 413);
   assert.equal(huge.body.error, 'body_too_large');

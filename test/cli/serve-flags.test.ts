@@ -38,6 +38,11 @@ test('flags, environment variables and defaults, in that order', () => {
   assert.equal(e.adminToken, 's3cret');
   assert.equal(e.instanceId, 'edge-1');
 
+  // an empty token is no token, whether it comes from the flag or the environment
+  assert.equal(parseServeOptions(['--admin-token='], {}).adminToken, undefined);
+  assert.equal(parseServeOptions([], { JUNCTION_ADMIN_TOKEN: '' }).adminToken, undefined);
+  assert.equal(parseServeOptions(['--admin-token='], { JUNCTION_ADMIN_TOKEN: 's3cret' }).adminToken, undefined, 'the flag wins');
+
   const f = parseServeOptions(['--listen', '[::1]:8443', '--prefix', '/p'], { JUNCTION_LISTEN: '127.0.0.1:81', JUNCTION_PREFIX: '/q' });
   assert.deepEqual(f.listen, { host: '::1', port: 8443 });
   assert.equal(f.prefix, '/p');
@@ -51,6 +56,8 @@ test('bad flags exit 2 with one clear line', async () => {
     [['--etcd', 'localhost'], /--etcd "localhost": expected an endpoint/],
     [['--prefix', 'junction'], /--prefix "junction": expected a key prefix/],
     [['--admin', '0.0.0.0:9090'], /is not a loopback address: set --admin-token/],
+    [['--admin', '0.0.0.0:9090', '--admin-token='], /is not a loopback address: set --admin-token/],
+    [['--admin-token', ' s3cret '], /--admin-token \(or JUNCTION_ADMIN_TOKEN\): a token cannot begin or end with whitespace/],
     [['--workers', 'many'], /--workers "many": expected a whole number/],
     [['--log-level', 'loud'], /--log-level "loud"/],
   ];

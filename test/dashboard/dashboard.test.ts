@@ -2,7 +2,9 @@
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core): it
  * asks for the admin token once per browser session, renders the configuration Junction serves
  * (from a real etcd), shows live traffic shares from the events socket, and updates when etcd
- * changes — through the socket's `config.applied`, not the periodic poll.
+ * changes — through the socket's `config.applied`, not the periodic poll. A write from the page is
+ * accepted (same-origin); pages elsewhere, and a DNS-rebinding page, cannot write to a token-less
+ * admin API (docs/api.md, "Cross-site requests").
  *
  * Chromium must be there: the test installs it from apt when missing (as root) and FAILS, never
  * skips, when it cannot.
@@ -30,6 +32,8 @@ const CHROMIUM = process.env.JUNCTION_CHROMIUM ?? '/usr/bin/chromium';
 
 let etcd: EtcdProcess;
 let j: TestJunction;
+/** a second instance with no token (the default), the target of the cross-site attacks */
+let open: TestJunction;
 let stable: TestUpstream;
 let canary: TestUpstream;
 let browser: BrowserContext;
@@ -63,12 +67,24 @@ before(async () => {
   await put('backends/web-canary', { servers: [{ id: 'canary-1', url: canary.url }] });
   await put('routes/web', { match: { host: 'web.test', pathPrefix: '/' }, split: [{ backend: 'web-stable', weight: 80 }, { backend: 'web-canary', weight: 20 }] });
   j = await startTestJunction({ etcd: [etcd.endpoint], adminToken: TOKEN });
+  open = await startTestJunction();
   profile = mkdtempSync(join(tmpdir(), 'junction-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     viewport: { width: 1300, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // DNS rebinding without DNS: the attacker's name resolves to loopback in this browser
+      '--host-resolver-rules=MAP evil.example 127.0.0.1',
+    ],
   });
   page = await browser.newPage();
 });
@@ -76,6 +92,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await j?.stop();
+  await open?.stop();
   await stable?.close();
   await canary?.close();
   await etcd?.cleanup();
@@ -144,4 +161,74 @@ test('an etcd change shows up live, triggered by the events socket', async () =>
   await put('routes/web', { match: { host: 'web.test', pathPrefix: '/' }, split: [{ backend: 'web-stable', weight: 50 }, { backend: 'web-canary', weight: 50 }] });
   await page.waitForFunction(() => document.querySelector('tr[data-route="web"] .arm[data-backend="web-canary"] [data-weight]')?.getAttribute('data-weight') === '50.0', undefined, { timeout: 10_000 });
   await page.screenshot({ path: join(profile, 'dashboard.png'), fullPage: true });
+});
+
+/** The transaction an attacking page posts: a backend and a catch-all route to it. */
+const ATTACK_TX = JSON.stringify({
+  ops: [
+    { op: 'put', key: 'backends/evil', value: { servers: [{ id: 'a', url: 'http://127.0.0.1:1' }] } },
+    { op: 'put', key: 'routes/evil', value: { match: { pathPrefix: '/' }, priority: 1000, backend: 'evil' } },
+  ],
+});
+
+test('a write from the dashboard page itself is same-origin and accepted', async () => {
+  assert.equal((await get(`${j.adminUrl}/`)).headers['referrer-policy'], 'same-origin', "the page's own writes carry their Origin, not null");
+  // the page's own fetch, as a dashboard write would send it: its origin, JSON, the token
+  const answer = await page.evaluate(async () => {
+    const token = sessionStorage.getItem('junction.adminToken') ?? '';
+    const res = await fetch('/api/v1/routes/from-page?dryRun=1', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ match: { pathPrefix: '/page/' }, backend: 'web-stable' }),
+    });
+    return { status: res.status, body: await res.text() };
+  });
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal(JSON.parse(answer.body).valid, true);
+});
+
+test('a page on another origin cannot write to a token-less admin API: its text/plain POST is refused, nothing is written', async () => {
+  const attacker = await browser.newPage();
+  try {
+    // any page elsewhere: here the stable upstream, by another name (another origin, another site)
+    await attacker.goto(`${stable.url.replace('127.0.0.1', 'localhost')}/`);
+    const target = `${open.adminUrl}/api/v1/tx`;
+    // a "simple" request: no preflight, the answer is opaque to the page, but the request is sent
+    await attacker.evaluate(async ([url, body]) => {
+      await fetch(url as string, { method: 'POST', mode: 'no-cors', body: body as string });
+    }, [target, ATTACK_TX]);
+    // and with the header a preflight would guard: the browser asks first, and gets no CORS grant
+    const preflighted = await attacker.evaluate(async ([url, body]) => {
+      try {
+        await fetch(url as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body as string });
+        return 'sent';
+      } catch {
+        return 'blocked';
+      }
+    }, [target, ATTACK_TX]);
+    assert.equal(preflighted, 'blocked');
+    assert.equal(await open.store.get('/junction/routes/evil'), undefined, 'the cross-site POST created no route');
+    assert.equal(await open.store.get('/junction/backends/evil'), undefined);
+  } finally {
+    await attacker.close();
+  }
+});
+
+test('DNS rebinding: a page whose name resolves to 127.0.0.1 loads the static page but every API call is refused', async () => {
+  const attacker = await browser.newPage();
+  try {
+    // evil.example -> 127.0.0.1 (--host-resolver-rules): same-origin for the browser, Host evil.example
+    await attacker.goto(`http://evil.example:${open.adminAddress.port}/`);
+    const answers = await attacker.evaluate(async (body) => {
+      const write = await fetch('/api/v1/tx', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const read = await fetch('/api/v1/routes');
+      return { write: write.status, writeBody: await write.text(), read: read.status };
+    }, ATTACK_TX);
+    assert.equal(answers.write, 403, answers.writeBody);
+    assert.equal(JSON.parse(answers.writeBody).error, 'forbidden_host');
+    assert.equal(answers.read, 403);
+    assert.equal(await open.store.get('/junction/routes/evil'), undefined, 'the rebound page created no route');
+  } finally {
+    await attacker.close();
+  }
 });

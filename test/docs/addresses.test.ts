@@ -15,6 +15,8 @@ const allowed = new BlockList();
 allowed.addSubnet('127.0.0.0', 8);
 allowed.addAddress('0.0.0.0');
 for (const net of ['192.0.2.0', '198.51.100.0', '203.0.113.0']) allowed.addSubnet(net, 24);
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8);
 
 /** Every IPv4 literal (or CIDR) in `text` outside the allowed ranges, as "line N: address". */
 function strayAddresses(text: string): string[] {
@@ -23,7 +25,8 @@ function strayAddresses(text: string): string[] {
     for (const m of line.matchAll(/(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})(?:\/(\d{1,2}))?(?![\w.])/g)) {
       const [address, prefix] = [m[1] ?? '', m[2]];
       if (address.split('.').some((o) => Number(o) > 255)) continue; // not an address
-      const inside = prefix === undefined ? allowed.check(address) : allowed.check(address) && Number(prefix) >= 24;
+      // a CIDR must lie inside an allowed range: loopback (127.0.0.0/8 itself) or a documentation /24
+      const inside = prefix === undefined ? allowed.check(address) : allowed.check(address) && Number(prefix) >= (loopback.check(address) ? 8 : 24);
       if (!inside) out.push(`line ${i + 1}: ${m[0]}`);
     }
   });
@@ -47,9 +50,10 @@ test("the CLI's help texts use documentation-range addresses", async () => {
 });
 
 test('the check catches private, public and wide addresses and lets the documentation ranges through', () => {
-  assert.deepEqual(strayAddresses('http://10.0.0.1:8080 and 8.8.8.8, 192.0.2.0/16\nok: 127.0.0.1 0.0.0.0 198.51.100.7 203.0.113.0/24 v1.2.3.4.5 999.1.1.1'), [
+  assert.deepEqual(strayAddresses('http://10.0.0.1:8080 and 8.8.8.8, 192.0.2.0/16, 127.0.0.0/7\nok: 127.0.0.1 0.0.0.0 198.51.100.7 203.0.113.0/24 127.0.0.0/8 v1.2.3.4.5 999.1.1.1'), [
     'line 1: 10.0.0.1',
     'line 1: 8.8.8.8',
     'line 1: 192.0.2.0/16',
+    'line 1: 127.0.0.0/7',
   ]);
 });

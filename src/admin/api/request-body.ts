@@ -1,21 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import { invalidDocument } from './api-error.js';
 import { HttpError } from '../../errors/junction-error.js';
+import { jsonBodyRefusal } from '../cross-site.js';
 
 /** etcd refuses requests above 1.5 MiB; a document is far smaller. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Reads a JSON request body (at most `limit` bytes). Not JSON: 400 `invalid_document` with the
- * error on `(document)`; too large: 413 `body_too_large`; a content type that cannot be JSON
- * (multipart, XML...): 415.
+ * error on `(document)`; too large: 413 `body_too_large`; a body not declared `application/json`:
+ * 415 (the admin listener refuses those before any handler; checked here again so no handler can
+ * read one).
  */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const type = req.headers['content-type'];
-  // JSON, or what `curl -d` sends by default (form-urlencoded) and text/plain: the body is parsed as JSON either way
-  if (type !== undefined && !/^(application\/([a-z0-9.+-]*\+)?json|application\/x-www-form-urlencoded|text\/plain)\b/i.test(type)) {
+  const badType = jsonBodyRefusal(req);
+  if (badType) {
     req.resume();
-    throw new HttpError('unsupported_media_type', `send the document as application/json, not ${type}`);
+    throw badType;
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {

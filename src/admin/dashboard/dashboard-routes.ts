@@ -53,7 +53,10 @@ async function serveAsset(res: ServerResponse, dir: URL, file: string): Promise<
     'content-length': body.length,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // not no-referrer: under it the Fetch standard sends `Origin: null` on the page's own non-GET
+    // requests, which the API refuses as cross-site (src/admin/cross-site.ts); same-origin keeps
+    // the admin URL from every other site all the same
+    'referrer-policy': 'same-origin',
     ...(file.endsWith('.html') ? { 'content-security-policy': CSP, 'x-frame-options': 'DENY' } : {}),
   });
   res.end(body);

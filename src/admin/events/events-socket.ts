@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { JunctionEvents } from '../../observability/events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AdminAuth } from '../auth.js';
+import { crossSiteRefusal } from '../cross-site.js';
 import { TrafficDigest } from './traffic-digest.js';
 
 export const EVENTS_PATH = '/api/v1/events';
@@ -35,8 +36,8 @@ interface Client {
 
 /**
  * `GET /api/v1/events`: a WebSocket that streams Junction's events (every JunctionEvent as
- * `{type, at, ...}`), a `stats` digest per interval, and a `hello` on connect. Auth is checked
- * before the upgrade (401 on the socket otherwise). Clients only listen: incoming messages are
+ * `{type, at, ...}`), a `stats` digest per interval, and a `hello` on connect. The origin rules
+ * (src/admin/cross-site.ts, 403) and auth (401) are checked before the upgrade. Clients only listen: incoming messages are
  * ignored and capped at 4 KiB. Compression is off; slow clients (backlog above the cap) and dead
  * peers (no pong to the previous ping) are dropped.
  */
@@ -110,6 +111,9 @@ export class EventsSocket {
     }
     if (path !== EVENTS_PATH) return sendErrorOnSocket(socket, new HttpError('not_found', `no WebSocket endpoint ${path}`));
     if (this.#closed) return sendErrorOnSocket(socket, new HttpError('shutting_down', 'junction is shutting down'));
+    // a browser sends Origin with every WebSocket: a page elsewhere must not read the events
+    const foreign = crossSiteRefusal(req, { tokenSet: this.#opts.auth.enabled });
+    if (foreign) return sendErrorOnSocket(socket, foreign);
     if (!this.#opts.auth.allows(req)) {
       return sendErrorOnSocket(socket, new HttpError('unauthorized', 'send "Authorization: Bearer <token>" or the subprotocol bearer.<token>'), [
         'www-authenticate',
