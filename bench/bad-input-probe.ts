@@ -36,10 +36,11 @@ async function runCase(c: ProbeCase, p: ProbeProxy, upstream: RecordingUpstream)
   });
   await sleep(GRACE_MS);
   const seen = upstream.take();
-  if (await p.healthy()) return { proxy: p.name, exchange: ex, upstream: seen };
+  const outcome = { proxy: p.name, proxyPort: p.port, exchange: ex, upstream: seen };
+  if (await p.healthy()) return outcome;
   await p.restart();
   upstream.take();
-  return { proxy: p.name, exchange: ex, upstream: seen, restarted: `${p.name} did not answer GET / afterwards: restarted` };
+  return { ...outcome, restarted: `${p.name} did not answer GET / afterwards: restarted` };
 }
 
 async function main(): Promise<number> {
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
       command: `${process.env['BENCH_JUNCTION_BIN'] ? `BENCH_JUNCTION_BIN=${process.env['BENCH_JUNCTION_BIN']} ` : ''}node dist/bench/bad-input-probe.js`,
       machine,
       versions: Object.fromEntries(proxies.map((p) => [p.name, p.version])),
+      upstreamPort: upstream.port,
       deadlineMs: DEADLINE_MS,
       idleMs: IDLE_MS,
       notes: [

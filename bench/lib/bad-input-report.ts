@@ -12,6 +12,8 @@ import { markdownTable } from './table.js';
 
 export interface ProxyOutcome {
   readonly proxy: ProxyName;
+  /** the proxy's port during the case: the client's `Host` was `127.0.0.1:<port>` */
+  readonly proxyPort: number;
   readonly exchange: Exchange;
   readonly upstream: readonly UpstreamRequest[];
   /** set when the proxy did not answer a health check after the case and was restarted */
@@ -30,13 +32,13 @@ export interface BadInputReport {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly versions: Readonly<Partial<Record<ProxyName, string>>>;
+  readonly upstreamPort: number;
   readonly deadlineMs: number;
   readonly idleMs: number;
   readonly notes: readonly string[];
   readonly cases: readonly CaseResult[];
 }
 
-const SHORT: Readonly<Record<ProxyName, string>> = { Junction: 'J', nginx: 'n', HAProxy: 'H' };
 const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded']);
 
 /** Text safe inside a Markdown table cell (no pipes, no HTML). */
@@ -48,13 +50,13 @@ function clip(text: string, max = 48): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** The error code of a JSON error body (Junction's), or the title of an HTML one when it says more than the status. */
-export function errorDetail(raw: string): string | undefined {
-  const code = /\{"error":"([a-z_]+)"/.exec(raw)?.[1];
+/** The error code of a JSON error body (Junction's), or the title of an HTML one when it says more than the status lines. */
+export function errorDetail(ex: Pick<Exchange, 'raw' | 'responses'>): string | undefined {
+  const code = /\{"error":"([a-z_]+)"/.exec(ex.raw)?.[1];
   if (code) return `\`${code}\``;
-  const title = /<title>\d{3} ([^<]+)<\/title>/.exec(raw)?.[1];
-  const status = /^HTTP\/\S+ \d{3} (.*)$/m.exec(raw)?.[1];
-  return title && title.toLowerCase() !== status?.toLowerCase().trim() ? `"${title}"` : undefined;
+  const title = /<title>\d{3} ([^<]+)<\/title>/.exec(ex.raw)?.[1]?.trim();
+  const reasons = ex.responses.map((r) => r.statusLine.replace(/^HTTP\/\S+ \d{3} ?/, '').trim().toLowerCase());
+  return title && !reasons.includes(title.toLowerCase()) ? `"${title}"` : undefined;
 }
 
 export function duration(ms: number): string {
@@ -81,7 +83,7 @@ export function clientCell(ex: Exchange, show: readonly string[] = []): string {
   const first = ex.responses[0]?.atMs ?? 0;
   const when = last.atMs - first > 100 ? `${duration(first)} → ${duration(last.atMs)}` : duration(first);
   const lateEnd = ex.end === 'closed' || ex.end === 'reset' ? (ex.endMs - last.atMs > 300 ? ` at ${duration(ex.endMs)}` : '') : '';
-  const detail = errorDetail(ex.raw);
+  const detail = errorDetail(ex);
   return `${statuses}${detail ? ` ${detail}` : ''} (${when}), ${ends[ex.end]}${lateEnd}`;
 }
 
@@ -103,18 +105,24 @@ export function upstreamRequestText(r: UpstreamRequest, show: readonly string[])
   return parts.join(', ');
 }
 
-export function upstreamCell(outcomes: readonly ProxyOutcome[], show: readonly string[]): string {
+/**
+ * What the upstream received through each proxy, one line per proxy. `127.0.0.1:<proxy port>`
+ * reads `H` (the proxy's address, as the client's Host carried it) and `127.0.0.1:<upstream port>`
+ * reads `U` (the upstream's own address), so that the cells do not change from run to run.
+ */
+export function upstreamCell(outcomes: readonly ProxyOutcome[], show: readonly string[], upstreamPort: number): string {
   return outcomes
     .map((o) => {
       const reqs = o.upstream;
       const text = reqs.length === 0 ? 'nothing' : reqs.map((r) => upstreamRequestText(r, show)).join(' + ');
-      return `${SHORT[o.proxy]}: ${text}${o.restarted ? ` (${o.restarted})` : ''}`;
+      const named = text.replaceAll(`127.0.0.1:${o.proxyPort}`, 'H').replaceAll(`127.0.0.1:${upstreamPort}`, 'U');
+      return `${o.proxy}: ${named}${o.restarted ? ` (${o.restarted})` : ''}`;
     })
     .map(cell)
     .join('<br>');
 }
 
-export function resultsTable(cases: readonly CaseResult[], defs: readonly ProbeCase[], proxies: readonly ProxyName[]): string {
+export function resultsTable(cases: readonly CaseResult[], defs: readonly ProbeCase[], proxies: readonly ProxyName[], upstreamPort: number): string {
   const byId = new Map(defs.map((d) => [d.id, d]));
   const rows = cases.map((c) => {
     const d = byId.get(c.id);
@@ -122,10 +130,9 @@ export function resultsTable(cases: readonly CaseResult[], defs: readonly ProbeC
       const o = c.outcomes.find((x) => x.proxy === p);
       return o ? cell(clientCell(o.exchange, d?.showResponse)) : 'n/a';
     });
-    return [`${c.issue} \`${c.id}\``, c.summary.replace(/\|/g, '\\|'), ...client, upstreamCell(c.outcomes, d?.showUpstream ?? ['host'])];
+    return [`${c.issue} \`${c.id}\``, c.summary.replace(/\|/g, '\\|'), ...client, upstreamCell(c.outcomes, d?.showUpstream ?? ['host'], upstreamPort)];
   });
-  const upstreamTitle = `upstream saw (${proxies.map((p) => `${SHORT[p]} = ${p}`).join(', ')})`;
-  return markdownTable([{ title: 'case' }, { title: 'bytes' }, ...proxies.map((title) => ({ title })), { title: upstreamTitle }], rows);
+  return markdownTable([{ title: 'case' }, { title: 'bytes' }, ...proxies.map((title) => ({ title })), { title: 'upstream saw, per proxy' }], rows);
 }
 
 export function reportMarkdown(r: BadInputReport, defs: readonly ProbeCase[], proxies: readonly ProxyName[]): string {
@@ -139,11 +146,11 @@ export function reportMarkdown(r: BadInputReport, defs: readonly ProbeCase[], pr
     `Versions: ${versions}.`,
     ...(busyWarning(r.machine) ? ['', busyWarning(r.machine)] : []),
     '',
-    `Each case's exact bytes go on a fresh loopback connection to each proxy; the probe reads until the proxy closes, until it has been silent ${r.idleMs} ms after a complete final answer (then "kept open"), or for cases that wait for a close, until ${duration(r.deadlineMs)}. Times are from the connect. The upstream column lists what the recording upstream received through each proxy during the case.`,
+    `Each case's exact bytes go on a fresh loopback connection to each proxy; the probe reads until the proxy closes, until it has been silent ${r.idleMs} ms after a complete final answer (then "kept open"), or for cases that wait for a close, until ${duration(r.deadlineMs)}. Times are from the connect. The upstream column lists what the recording upstream received through each proxy during the case (request line, the case's headers of interest as named on the wire, the body when there is one); \`H\` is the proxy's address as the client's Host carried it, \`U\` the upstream's own address.`,
     '',
     ...r.notes.map((n) => `- ${n}`),
     ...(r.notes.length > 0 ? [''] : []),
-    resultsTable(r.cases, defs, proxies),
+    resultsTable(r.cases, defs, proxies, r.upstreamPort),
     '',
   ].join('\n');
 }

@@ -2,7 +2,7 @@
 // answers, and how a cell reads. (The probe itself runs by hand: docs/bench.md.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientCell, upstreamRequestText } from '../../bench/lib/bad-input-report.js';
+import { clientCell, errorDetail, upstreamCell, upstreamRequestText } from '../../bench/lib/bad-input-report.js';
 import { exchange, parseResponses, type Exchange } from '../../bench/lib/raw-exchange.js';
 import { RecordingUpstream } from '../../bench/lib/recording-upstream.js';
 
@@ -66,4 +66,27 @@ test('clientCell says what came, when, the error code, and how the connection en
     '**103 Early Hints** [Link: </a>] → **200 OK** (1 ms), kept open',
   );
   assert.equal(clientCell(ex({ responses: [head(101, 'HTTP/1.1 101 Switching Protocols', 3)], endMs: 2003 })), '**101 Switching Protocols** (3 ms), closed at 2.0 s');
+});
+
+test('errorDetail: a JSON error code, or an HTML title only when no status line already says it', () => {
+  const head = (statusLine: string) => ({ statusLine, status: Number(statusLine.split(' ')[1]), headers: [], atMs: 0 });
+  const html = (t: string) => `<html><head><title>${t}</title></head></html>`;
+  assert.equal(errorDetail({ raw: '{"error":"bad_request"}', responses: [head('HTTP/1.1 400 Bad Request')] }), '`bad_request`');
+  assert.equal(errorDetail({ raw: html('400 Bad Request'), responses: [head('HTTP/1.1 200 OK'), head('HTTP/1.1 400 Bad Request')] }), undefined);
+  assert.equal(errorDetail({ raw: html('400 Request Header Or Cookie Too Large'), responses: [head('HTTP/1.1 400 Bad Request')] }), '"Request Header Or Cookie Too Large"');
+});
+
+test("upstreamCell names the proxy's and the upstream's addresses H and U, one line per proxy", () => {
+  const req = { conn: 1, atMs: 0, head: '', requestLine: 'GET / HTTP/1.1', headers: [['host', '127.0.0.1:4000']] as [string, string][], bodyBytes: 0, body: '', complete: true };
+  const ex: Exchange = { responses: [], end: 'closed', endMs: 1, bytes: 0, raw: '' };
+  const cellText = upstreamCell(
+    [
+      { proxy: 'Junction', proxyPort: 4000, exchange: ex, upstream: [req] },
+      { proxy: 'nginx', proxyPort: 4001, exchange: ex, upstream: [{ ...req, headers: [['Host', '127.0.0.1:5000']] }] },
+      { proxy: 'HAProxy', proxyPort: 4002, exchange: ex, upstream: [] },
+    ],
+    ['host'],
+    5000,
+  );
+  assert.equal(cellText, 'Junction: `GET / HTTP/1.1`, host: H<br>nginx: `GET / HTTP/1.1`, Host: U<br>HAProxy: nothing');
 });
