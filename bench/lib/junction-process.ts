@@ -9,7 +9,8 @@ import { pollUntil } from './time.js';
 
 export interface JunctionOptions {
   readonly name: string;
-  readonly etcd: string;
+  /** etcd endpoints; absent: the embedded store, in a data dir under the temp dir */
+  readonly etcd?: string;
   readonly prefix?: string;
   /**
    * 'file': access log on, JSON lines appended to a file in a temp dir (stdout redirected there;
@@ -44,7 +45,7 @@ export async function startJunctionProcess(group: ProcessGroup, paths: BenchPath
     ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
     paths.junctionBin,
     'serve',
-    '--etcd', opts.etcd,
+    ...(opts.etcd === undefined ? ['--data-dir', join(dir, 'data')] : ['--etcd', opts.etcd]),
     '--prefix', opts.prefix ?? '/junction',
     '--listen', `127.0.0.1:${listenPort}`,
     '--admin', `127.0.0.1:${adminPort}`,
