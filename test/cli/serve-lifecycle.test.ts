@@ -39,8 +39,9 @@ test('--demo serves the demo config; SIGTERM drains in-flight requests, turns re
     assert.equal((await c.body.json() as { upstream: string }).upstream, 'demo-canary');
 
     // A request that is slow to send its body is in flight when SIGTERM arrives: it goes to an
-    // upstream of this test, which tells when Junction has forwarded it (bodies stream, so the
-    // headers arrive while the client is still sending).
+    // upstream of this test, which tells when Junction has forwarded it (a chunked body streams,
+    // so the headers arrive while the client is still sending; a small Content-Length body would
+    // be read whole first).
     const backend = await request(`http://127.0.0.1:${admin}/api/v1/backends/drain`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -60,7 +61,7 @@ test('--demo serves the demo config; SIGTERM drains in-flight requests, turns re
     }, 10_000, 20);
     const { PassThrough } = await import('node:stream');
     const body = new PassThrough();
-    const pending = request(`http://127.0.0.1:${port}/drain/upload`, { method: 'POST', body, headers: { 'content-length': '10' } });
+    const pending = request(`http://127.0.0.1:${port}/drain/upload`, { method: 'POST', body });
     body.write('12345');
     await waitFor('the upload to reach the upstream', () => uploadArrived, 10_000, 5);
     p.child.kill('SIGTERM');
