@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HAPROXY_BIN } from '../baselines/haproxy-probe-config.js';
+import { awaitServing } from './await-serving.js';
 import { freePort } from './free-port.js';
-import { getOnce } from './http-get.js';
 import type { Managed, ProcessGroup } from './process-group.js';
-import { pollUntil } from './time.js';
 
 export interface HaproxyProc {
   readonly managed: Managed;
@@ -26,19 +25,6 @@ export async function startHaproxyWith(group: ProcessGroup, label: string, confi
   if (check.status !== 0) throw new Error(`haproxy -c refused ${conf}:\n${check.stderr}${check.stdout}`);
   const managed = group.spawn(label, HAPROXY_BIN, ['-db', '-f', conf], { stdout: 'capture', stderr: 'capture' });
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await pollUntil(
-      label,
-      async () => {
-        if (!managed.running()) throw new Error(`haproxy exited:\n${managed.output()}`);
-        return (await getOnce(`${url}/`)).status === 200 ? true : undefined;
-      },
-      10_000,
-      50,
-    );
-  } catch (err) {
-    await group.stop(managed, 2000);
-    throw err;
-  }
+  await awaitServing(group, managed, label, url, 'haproxy');
   return { managed, url, port };
 }

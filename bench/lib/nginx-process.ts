@@ -1,10 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NGINX_BIN } from '../baselines/nginx-config.js';
+import { awaitServing } from './await-serving.js';
 import { freePort } from './free-port.js';
-import { getOnce } from './http-get.js';
 import type { Managed, ProcessGroup } from './process-group.js';
-import { pollUntil } from './time.js';
 
 export interface NginxProc {
   readonly managed: Managed;
@@ -33,19 +32,6 @@ export async function startNginxWith(
     stderr: 'capture',
   });
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await pollUntil(
-      label,
-      async () => {
-        if (!managed.running()) throw new Error(`nginx exited:\n${managed.output()}`);
-        return (await getOnce(`${url}/`)).status === 200 ? true : undefined;
-      },
-      10_000,
-      50,
-    );
-  } catch (err) {
-    await group.stop(managed, 2000);
-    throw err;
-  }
+  await awaitServing(group, managed, label, url, 'nginx');
   return { managed, url, prefix };
 }
