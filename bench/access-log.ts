@@ -30,6 +30,7 @@ const RECORD: AccessRecord = {
   reqId: '3f2b7c1e-9d4a-4e7b-8c21-5a6f0d9e1b42',
   ip: '10.1.2.3',
   method: 'GET',
+  protocol: 'http/1.1',
   host: 'api.example.com',
   url: '/v1/users?id=7',
   status: 200,

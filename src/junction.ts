@@ -19,6 +19,7 @@ import { closeServer, listen } from './http/server-lifecycle.js';
 import type { AccessLog } from './observability/access-log.js';
 import { JunctionEvents } from './observability/events.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { ProtocolCounts } from './observability/protocol-counts.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
 import { ProxyListener } from './proxy/proxy-listener.js';
 import { DEFAULT_PATH_OPTIONS, type PathOptions } from './routing/normalize-path.js';
@@ -136,6 +137,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       trust: opts.trustedProxies?.length ? compileTrust(opts.trustedProxies) : undefined,
       proto: 'http',
       paths: opts.paths ?? DEFAULT_PATH_OPTIONS,
+      protocols: new ProtocolCounts(metrics.registry),
     };
     const proxy = new ProxyListener(deps);
     let draining = false;

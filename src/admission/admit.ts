@@ -3,7 +3,7 @@ import type { RouteRuntime } from '../contracts/route.js';
 import { HttpError } from '../errors/junction-error.js';
 import type { FilterChain, RequestOutcome } from '../filters/chain.js';
 import { FilterRequest } from '../filters/filter-exchange.js';
-import { upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
+import { filterHeaders, upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
 import type { ForwardedInfo } from '../http/forwarded.js';
 import { namedByClient } from '../http/hop-by-hop.js';
 import { Arrival, CLIENT_CLOSED, type AdmissionDeps } from './arrival.js';
@@ -26,13 +26,14 @@ export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResp
   const a = new Arrival(req, res, deps);
   const graph = deps.switcher.current;
   if (graph === undefined) return a.fail(NOT_READY);
-  const t = requestTarget(req, deps.paths);
+  const t = requestTarget(req, deps.paths, a.protocol, a.host);
   if (t instanceof HttpError) return a.fail(t);
   const route = graph.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers })?.value;
   if (route === undefined) return a.fail(NO_ROUTE);
-  // an absolute-form target's authority replaces Host, upstream and in X-Forwarded-Host
-  const hostOverride = t.host === req.headers.host ? undefined : t.host;
-  const info = hostOverride === undefined || a.forwarded.host !== req.headers.host ? a.forwarded : { ...a.forwarded, host: hostOverride };
+  // the Host upstream: HTTP/2's :authority, or an absolute-form target's authority replacing Host
+  // (then in X-Forwarded-Host too, unless a trusted proxy said otherwise)
+  const hostOverride = a.protocol === 'h2' || t.host !== req.headers.host ? t.host : undefined;
+  const info = t.host === a.host || a.forwarded.host !== a.host ? a.forwarded : { ...a.forwarded, host: t.host };
   const named = namedByClient(req.headers.connection);
   if (route.chain !== undefined) return filterThenChoose(a, route, route.chain, t, info, forwarding, named, hostOverride);
   choose(a, route, undefined, req.headers, t.upstreamPath, upstreamHeadersFromRaw(req.rawHeaders, named, info, hostOverride), forwarding);
@@ -52,7 +53,7 @@ function filterThenChoose(
   named: ReadonlySet<string> | undefined,
   hostOverride: string | undefined,
 ): void {
-  const fx = new FilterRequest(a.req, t.path, t.query, a.clientIp, route.id, a.requestId, named, hostOverride);
+  const fx = new FilterRequest(a.req, t.path, t.query, a.clientIp, a.forwarded.proto, route.id, a.requestId, filterHeaders(a.req.headers, named, hostOverride));
   const after = (o: RequestOutcome): void => {
     if (a.ended) return; // the client left while the filters ran
     const run: FilterRun = { chain, fx, ran: o.ran };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Http2ServerRequest, constants as h2 } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { isGuardError } from '../canary/guard-window.js';
@@ -10,8 +11,11 @@ import type { HttpError } from '../errors/junction-error.js';
 import { forwardedOf, type Forwarded, type TrustFn } from '../http/forwarded.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { AccessLog } from '../observability/access-log.js';
+import type { ProtocolCounts } from '../observability/protocol-counts.js';
 import type { PathOptions } from '../routing/normalize-path.js';
 import type { RouteSeries } from '../observability/route-series.js';
+
+const { NGHTTP2_NO_ERROR } = h2;
 
 /** The status recorded when the client went away before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;
@@ -33,6 +37,16 @@ export interface AdmissionDeps {
   readonly proto: 'http' | 'https';
   /** `--merge-slashes`, `--escaped-slashes` */
   readonly paths: PathOptions;
+  /** requests by protocol (`junction_http_requests_by_protocol_total`) */
+  readonly protocols: ProtocolCounts;
+}
+
+export type Protocol = 'http/1.1' | 'h2';
+
+/** `:authority`, or a Host an HTTP/2 client sent instead (RFC 9113 §8.3.1). */
+function authorityOf(req: IncomingMessage): string | undefined {
+  const a = req.headers[':authority'];
+  return typeof a === 'string' ? a : req.headers.host;
 }
 
 /**
@@ -45,6 +59,10 @@ export interface AdmissionDeps {
 export class Arrival implements ChoiceSink {
   readonly start = performance.now();
   readonly requestId: string;
+  /** `h2`, or `http/1.1` (HTTP/1.0 included) */
+  readonly protocol: Protocol;
+  /** the request's host as the client named it: `:authority` (HTTP/2), or Host */
+  readonly host: string | undefined;
   readonly forwarded: Forwarded;
   /** a Set-Cookie value the route's chooser wants on the response (sticky canary) */
   setCookie: string | undefined = undefined;
@@ -57,8 +75,12 @@ export class Arrival implements ChoiceSink {
     readonly deps: AdmissionDeps,
   ) {
     this.requestId = requestIdOf(req.headers['x-request-id']);
-    this.forwarded = forwardedOf(req, deps.trust, deps.proto, req.headers.host, this.requestId);
+    // by what carried it, not by the version a request line claims (`GET / HTTP/2.0` is refused)
+    this.protocol = (req as unknown) instanceof Http2ServerRequest ? 'h2' : 'http/1.1';
+    this.host = this.protocol === 'h2' ? authorityOf(req) : req.headers.host;
+    this.forwarded = forwardedOf(req, deps.trust, deps.proto, this.host, this.requestId);
     deps.inFlight.count++;
+    deps.protocols.count(this.protocol);
   }
 
   get clientIp(): string {
@@ -77,6 +99,29 @@ export class Arrival implements ChoiceSink {
     if (!this.#inFlight) return;
     this.#inFlight = false;
     this.deps.inFlight.count--;
+  }
+
+  /** Writes the response head; HTTP/2 has no reason phrase (Node warns when given one). */
+  writeHead(status: number, statusText: string | undefined, headers: string[]): void {
+    if (this.protocol === 'h2') this.res.writeHead(status, headers);
+    else this.res.writeHead(status, statusText, headers);
+  }
+
+  /**
+   * After this answer, nothing more is read from the client for this request: HTTP/1.1 closes the
+   * connection (`Connection: close`, then the socket), HTTP/2 resets just this stream (RFC 9113
+   * §8.1: a complete response before the request body ends), never the session.
+   */
+  closeAfterAnswer(): void {
+    const { req, res } = this;
+    if (this.protocol === 'h2') {
+      const stream = (req as unknown as { stream?: { close(code?: number): void } }).stream;
+      res.once('finish', () => stream?.close(NGHTTP2_NO_ERROR));
+      return;
+    }
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    const socket = req.socket as typeof req.socket | null;
+    res.once('finish', () => socket?.destroy());
   }
 
   /** Answers with a Junction error and records it. */
@@ -103,7 +148,8 @@ export class Arrival implements ChoiceSink {
         reqId: this.requestId,
         ip: this.forwarded.clientIp,
         method: req.method,
-        host: req.headers.host,
+        host: this.host,
+        protocol: this.protocol,
         url: req.url,
         status,
         ms: elapsedMs,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors/junction-error.js';
 import { normalizePath, type PathOptions } from '../routing/normalize-path.js';
+import type { Protocol } from './arrival.js';
 
 /** Where a request goes, as admission reads it from the request line and Host. */
 export interface RequestTarget {
@@ -21,29 +22,37 @@ export interface RequestTarget {
 export const MAX_REQUEST_HEADERS = 256;
 
 const BAD_PATH = new HttpError('bad_request', 'the request target is not a valid path');
-const NO_HOST = new HttpError('bad_request', 'an HTTP/1.1 request needs a Host header');
+const NO_HOST = new HttpError('bad_request', 'an HTTP/1.1 request needs a Host header (an HTTP/2 one :authority)');
 const TWO_HOSTS = new HttpError('bad_request', 'a request has one Host header, not several');
 const BAD_HOST = new HttpError('bad_request', 'the Host header is not a host name or address with an optional port');
 const VERSION = new HttpError('version_not_supported', 'Junction speaks HTTP/1.0 and HTTP/1.1 on this listener');
+const CONNECT = new HttpError('method_not_allowed', 'Junction is a reverse proxy: CONNECT tunnels are not offered');
 const TOO_MANY_HEADERS = new HttpError('headers_too_large', `a request has at most ${MAX_REQUEST_HEADERS} header fields`);
 
 
 /**
- * The version, Host and request-target checks every request passes: HTTP/1.x only; at most
- * MAX_REQUEST_HEADERS header fields; an HTTP/1.1 request needs exactly one well-formed Host;
- * an absolute-form target (`GET http://host/path HTTP/1.1`, RFC 9112 §3.2.2) has its authority
- * replace Host; the path is normalized (RFC 3986 dot segments, percent-encoding; see
- * normalize-path.ts) or the request is refused.
+ * The version, Host and request-target checks every request passes: HTTP/1.x in a request line
+ * (HTTP/2 arrives on the TLS listener as `h2`); at most MAX_REQUEST_HEADERS header fields; an
+ * HTTP/1.1 request needs exactly one well-formed Host, an HTTP/2 one a well-formed `:authority`
+ * (or Host); an absolute-form target (`GET http://host/path HTTP/1.1`, RFC 9112 §3.2.2) has its
+ * authority replace Host; CONNECT is not offered over HTTP/2 either; the path is normalized (RFC
+ * 3986 dot segments, percent-encoding; see normalize-path.ts) or the request is refused.
  */
-export function requestTarget(req: IncomingMessage, paths: PathOptions): RequestTarget | HttpError {
-  // Node's parser takes `HTTP/2.0` and `HTTP/0.9` in a request line: neither is spoken here
-  if (req.httpVersionMajor !== 1) return VERSION;
+export function requestTarget(req: IncomingMessage, paths: PathOptions, protocol: Protocol, authority: string | undefined): RequestTarget | HttpError {
   if (req.rawHeaders.length > 2 * MAX_REQUEST_HEADERS) return TOO_MANY_HEADERS;
-  let host = req.headers.host;
-  if (host === undefined) {
-    if (req.httpVersionMinor >= 1) return NO_HOST;
-  } else if (hostCount(req.rawHeaders) > 1) return TWO_HOSTS; // Node keeps the first; RFC 9112 §3.2: 400
-  else if (!validHost(host)) return BAD_HOST;
+  let host = authority;
+  if (protocol === 'h2') {
+    if (req.method === 'CONNECT') return CONNECT;
+    if (host === undefined) return NO_HOST;
+    if (!validHost(host)) return BAD_HOST;
+  } else {
+    // Node's parser takes `HTTP/2.0` and `HTTP/0.9` in a request line: neither is spoken here
+    if (req.httpVersionMajor !== 1) return VERSION;
+    if (host === undefined) {
+      if (req.httpVersionMinor >= 1) return NO_HOST;
+    } else if (hostCount(req.rawHeaders) > 1) return TWO_HOSTS; // Node keeps the first; RFC 9112 §3.2: 400
+    else if (!validHost(host)) return BAD_HOST;
+  }
   let url = req.url ?? '/';
   if (url.charCodeAt(0) !== 47 /* '/' */) {
     const abs = absoluteForm(url);

@@ -38,6 +38,10 @@ export function backendConfig(
     servers: [...servers.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     timeouts: resolveTimeouts(spec),
     maxConnectionsPerServer: spec.maxConnectionsPerServer ?? BACKEND_DEFAULTS.maxConnectionsPerServer,
+    tls:
+      spec.tls === undefined
+        ? undefined
+        : { ca: spec.tls.ca, serverName: spec.tls.serverName, verify: spec.tls.verify ?? true, clientCert: spec.tls.clientCert },
     healthCheck: resolveHealthCheck(spec),
     breaker: resolveBreaker(spec),
     retry: resolveRetry(spec),

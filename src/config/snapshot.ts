@@ -53,9 +53,20 @@ export interface BackendConfig {
   readonly servers: readonly ServerConfig[];
   readonly timeouts: ResolvedTimeouts;
   readonly maxConnectionsPerServer: number;
+  /** TLS to `https://` servers (undefined: undici's defaults, the system CAs, verified) */
+  readonly tls: UpstreamTls | undefined;
   readonly healthCheck: ResolvedHealthCheck | undefined;
   readonly breaker: ResolvedBreaker;
   readonly retry: ResolvedRetry;
+}
+
+/** A backend's `tls`, resolved: the CA PEMs, the name checked and sent as SNI, verification. */
+export interface UpstreamTls {
+  readonly ca: string | undefined;
+  readonly serverName: string | undefined;
+  readonly verify: boolean;
+  /** `P/certs/<id>` presented to the servers (mutual TLS) */
+  readonly clientCert: string | undefined;
 }
 
 export interface FilterConfig {

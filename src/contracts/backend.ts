@@ -3,7 +3,7 @@ import type { BackendConfig } from '../config/snapshot.js';
 import type { ServerRuntime } from './server.js';
 
 /** The kinds of upstream failure: the label of `junction_upstream_errors_total{kind}` and what `retry.on` names. */
-export type UpstreamErrorKind = 'connect' | 'connect_timeout' | 'timeout' | 'reset' | 'protocol' | 'closed' | 'local' | 'other';
+export type UpstreamErrorKind = 'connect' | 'connect_timeout' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'closed' | 'local' | 'other';
 
 /** A backend's retry budget as forwarding uses it (`RetryBudget`, long-lived per backend). */
 export interface RetryAllowance {

@@ -8,33 +8,30 @@ export class FilterRequest implements FilterExchange {
   query: string;
   readonly headers: Record<string, HeaderValue>;
   readonly clientIp: string;
+  readonly scheme: 'http' | 'https';
   readonly routeId: string;
   readonly requestId: string;
   readonly contentLength: number | undefined;
   readonly scratch = new Map<string, unknown>();
   bodyLimit: number | undefined;
 
-  /**
-   * `named`: the headers the client's `Connection` names, left out of what the filters see (and so
-   * of what goes upstream); `host`: an absolute-form target's authority, which replaces Host.
-   */
+  /** `headers`: what the filters see and edit (see filterHeaders in src/http/header-policy.ts) */
   constructor(
     req: IncomingMessage,
     path: string,
     query: string,
     clientIp: string,
+    scheme: 'http' | 'https',
     routeId: string,
     requestId: string,
-    named?: ReadonlySet<string>,
-    host?: string,
+    headers: Record<string, HeaderValue>,
   ) {
     this.method = req.method ?? 'GET';
     this.path = path;
     this.query = query;
-    this.headers = { ...req.headers };
-    if (named !== undefined) for (const name of named) delete this.headers[name];
-    if (host !== undefined) this.headers.host = host;
+    this.headers = headers;
     this.clientIp = clientIp;
+    this.scheme = scheme;
     this.routeId = routeId;
     this.requestId = requestId;
     const len = req.headers['content-length'];

@@ -31,6 +31,11 @@ export interface FilterExchange {
   readonly headers: Record<string, HeaderValue>;
   /** the client address (IPv4-mapped IPv6 shown as IPv4) */
   readonly clientIp: string;
+  /**
+   * `https` when the request came over TLS — to Junction's TLS listener, or, behind a trusted
+   * proxy, with its `X-Forwarded-Proto: https` — else `http`
+   */
+  readonly scheme: 'http' | 'https';
   readonly routeId: string;
   readonly requestId: string;
   /** the request's Content-Length, when it has one */

@@ -13,19 +13,37 @@ export type HeaderValue = string | string[] | undefined;
 
 /**
  * The upstream request headers from the client's raw headers, in their order and case: without
- * the headers its `Connection` names (`named`, see namedByClient) and with Host replaced by
- * `host` when an absolute-form target's authority replaced it.
+ * HTTP/2 pseudo-headers and the headers the client's `Connection` names (`named`, see
+ * namedByClient), and with `host` first as the Host when given (an HTTP/2 request's `:authority`,
+ * or an absolute-form target's authority, which replace any Host the client sent).
  */
 export function upstreamHeadersFromRaw(raw: readonly string[], named: ReadonlySet<string> | undefined, info: ForwardedInfo, host?: string): string[] {
   const dropped = info.trusted ? REQUEST_DROPPED : UNTRUSTED_DROPPED;
-  const out: string[] = [];
+  const out: string[] = host === undefined ? [] : ['host', host];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
+    if (name.charCodeAt(0) === 0x3a /* ':' pseudo-header */) continue;
     const lower = name.toLowerCase();
     if (dropped.has(lower) || lower === 'x-request-id' || (named !== undefined && named.has(lower))) continue;
-    out.push(name, host !== undefined && lower === 'host' ? host : (raw[i + 1] as string));
+    if (host !== undefined && lower === 'host') continue;
+    out.push(name, raw[i + 1] as string);
   }
   return appendForwarded(out, info);
+}
+
+/**
+ * The request headers a route's filters see and edit: the client's, as an object with lower-case
+ * names, without pseudo-headers and the headers its `Connection` names, with `host` as the Host
+ * when given (see upstreamHeadersFromRaw).
+ */
+export function filterHeaders(headers: Readonly<Record<string, HeaderValue>>, named: ReadonlySet<string> | undefined, host: string | undefined): Record<string, HeaderValue> {
+  const out: Record<string, HeaderValue> = {};
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 0x3a || (named !== undefined && named.has(name))) continue;
+    out[name] = headers[name];
+  }
+  if (host !== undefined) out.host = host;
+  return out;
 }
 
 /**

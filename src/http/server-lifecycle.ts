@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { JunctionError } from '../errors/junction-error.js';
 
 export class ListenError extends JunctionError {
@@ -17,7 +17,7 @@ export class ListenError extends JunctionError {
 }
 
 /** `exclusive`: in a node:cluster worker, bind for this process alone instead of sharing the primary's handle. */
-export function listen(server: Server, at: { host: string; port: number }, what: string, exclusive = false): Promise<AddressInfo> {
+export function listen(server: NetServer, at: { host: string; port: number }, what: string, exclusive = false): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(what, at.host, at.port, err));
     server.once('error', onError);

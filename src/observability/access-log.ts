@@ -6,6 +6,8 @@ export interface AccessRecord {
   readonly ip: string;
   readonly method: string | undefined;
   readonly host: string | undefined;
+  /** `http/1.1` or `h2` */
+  readonly protocol: string;
   readonly url: string | undefined;
   readonly status: number;
   readonly ms: number;
@@ -47,7 +49,7 @@ export class AccessLog {
   record(r: AccessRecord): void {
     let line =
       `{"level":"info","time":"${this.#time.format(this.now())}","log":"access","reqId":${quote(r.reqId)},"ip":${quote(r.ip)}` +
-      `,"method":${r.method === undefined ? 'null' : `"${r.method}"`},"host":${str(r.host)},"url":${str(r.url)},"status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
+      `,"method":${r.method === undefined ? 'null' : `"${r.method}"`},"host":${str(r.host)},"url":${str(r.url)},"protocol":"${r.protocol}","status":${r.status},"ms":${Math.round(r.ms * 100) / 100}`;
     if (r.route !== undefined) line += `,"route":"${r.route}"`;
     if (r.backend !== undefined) line += `,"backend":"${r.backend}"`;
     if (r.server !== undefined) line += `,"server":"${r.server}"`;

@@ -21,6 +21,7 @@ export interface Metrics {
   readonly teeDuration: Histogram<'route' | 'backend'>;
   readonly teeCompare: Counter<'route' | 'backend' | 'result'>;
   readonly filterErrors: Counter<'filter'>;
+  readonly tlsHandshakeErrors: Counter<'reason'>;
 }
 
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -115,6 +116,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
       name: 'junction_filter_errors_total',
       help: 'Requests failed by a filter that threw, rejected, returned an invalid reply or overran the time budget',
       labelNames: ['filter'],
+      registers,
+    }),
+    tlsHandshakeErrors: new Counter({
+      name: 'junction_tls_handshake_errors_total',
+      help: 'TLS handshakes on the TLS listener that failed, by reason (unknown_name, no_shared_cipher, protocol_version, plain_http, reset, timeout, other)',
+      labelNames: ['reason'],
       registers,
     }),
     canaryForceIgnored: new Counter({

@@ -255,7 +255,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         () => {
           if (this.#done || res.destroyed) return;
           this.#status = fr.status;
-          res.writeHead(fr.status, fr.status === statusCode ? statusText || undefined : undefined, flatHeaders(fr.headers));
+          this.arrival.writeHead(fr.status, fr.status === statusCode ? statusText || undefined : undefined, flatHeaders(fr.headers));
           this.#resume?.();
         },
         (err) => {
@@ -264,7 +264,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         },
       );
     }
-    res.writeHead(statusCode, statusText || undefined, headers);
+    this.arrival.writeHead(statusCode, statusText || undefined, headers);
     return true;
   }
 
@@ -276,7 +276,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
    */
   #informational(statusCode: number, rawHeaders: Buffer[]): boolean {
     const { req, res } = this.arrival;
-    if (res.headersSent || res.destroyed || req.httpVersionMinor < 1) return true;
+    if (res.headersSent || res.destroyed || (this.arrival.protocol === 'http/1.1' && req.httpVersionMinor < 1)) return true;
     if (statusCode === 103) {
       const hints: Record<string, string | string[]> = {};
       const flat = downstreamHeaders(rawHeaders, undefined);
@@ -392,13 +392,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     req.setTimeout(0);
     if (this.arrival.ended || req.complete) return;
     this.#endNeutral();
-    const socket = req.socket as typeof req.socket | null;
     if (res.headersSent) {
       res.destroy();
       this.#finish(REQUEST_TIMEOUT.status, REQUEST_TIMEOUT.code);
     } else {
-      res.setHeader('connection', 'close');
-      res.once('finish', () => socket?.destroy());
+      this.arrival.closeAfterAnswer();
       this.fail(REQUEST_TIMEOUT);
     }
     this.#abort?.(new Error('the request body stalled'));
@@ -414,9 +412,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       req.off('data', onData);
       req.pause();
       // nothing more of this body is read: the connection closes once the 413 is out
-      if (!res.headersSent) res.setHeader('connection', 'close');
-      const socket = req.socket as typeof req.socket | null;
-      res.once('finish', () => socket?.destroy());
+      this.arrival.closeAfterAnswer();
       this.#endNeutral();
       this.fail(BODY_TOO_LARGE);
       this.#abort?.(new Error('request body over the limit'));

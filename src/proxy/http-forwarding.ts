@@ -21,8 +21,13 @@ export function httpForwarding(deps: ProxyDeps): Forwarding {
   };
 }
 
-/** Whether the request has a body to stream (Content-Length other than 0, or Transfer-Encoding). */
+/**
+ * Whether the request has a body to stream: HTTP/1.1, a Content-Length other than 0 or a
+ * Transfer-Encoding; HTTP/2, a stream the client did not end with its headers.
+ */
 export function hasBody(req: IncomingMessage): boolean {
+  const stream = (req as { stream?: { endAfterHeaders: boolean } }).stream;
+  if (stream !== undefined) return !stream.endAfterHeaders;
   const len = req.headers['content-length'];
   if (len !== undefined) return len !== '0';
   return req.headers['transfer-encoding'] !== undefined;

@@ -52,8 +52,20 @@ function kindOfCode(code: string | undefined): UpstreamErrorKind {
     case 'UND_ERR_INVALID_ARG':
     case 'UND_ERR_NOT_SUPPORTED':
       return 'local';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+    case 'CERT_UNTRUSTED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'tls';
     default:
-      return typeof code === 'string' && code.startsWith('HPE_') ? 'protocol' : 'other';
+      if (typeof code !== 'string') return 'other';
+      if (code.startsWith('HPE_')) return 'protocol';
+      return code.startsWith('ERR_SSL_') ? 'tls' : 'other';
   }
 }
 
@@ -109,6 +121,8 @@ function messageFor(kind: UpstreamErrorKind): string {
       return 'the upstream connection pool was closed';
     case 'local':
       return 'the request could not be sent upstream';
+    case 'tls':
+      return 'the TLS handshake with the upstream server failed (its certificate, name or TLS version)';
     default:
       return 'the upstream request failed';
   }

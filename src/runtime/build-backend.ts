@@ -6,6 +6,7 @@ import type { LeaseScope } from '../lease/lease-scope.js';
 import { RetryPolicy } from '../proxy/retry-policy.js';
 import type { GraphResources } from './graph-resources.js';
 import type { ResourceRegistry } from './resource-registry.js';
+import type { UpstreamTlsOptions } from './upstream.js';
 
 /** A backend's runtime and the leases it holds (so a later graph can reuse it whole). */
 export interface BackendPart {
@@ -25,7 +26,10 @@ export function buildBackend(config: BackendConfig, registry: ResourceRegistry, 
     if (s.state === 'disabled') continue;
     // A draining server keeps its pool (its in-flight requests finish, and it can come back warm)
     // but takes no new requests: only active servers go to the balancer.
-    const upstream = leases.hold(registry.acquire({ origin: s.url, connections: config.maxConnectionsPerServer, connectTimeoutMs: config.timeouts.connectMs }));
+    const tls = s.url.startsWith('https:') ? upstreamTls(config.tls) : undefined;
+    const upstream = leases.hold(
+      registry.acquire({ origin: s.url, connections: config.maxConnectionsPerServer, connectTimeoutMs: config.timeouts.connectMs, ...(tls === undefined ? {} : { tls }) }),
+    );
     if (s.state !== 'active') continue;
     const health = primary ? leases.hold(res.health.acquire(config, s, upstream)) : undefined;
     servers.push(new ServerRuntime(s, upstream, health));
@@ -42,4 +46,14 @@ export function buildBackend(config: BackendConfig, registry: ResourceRegistry, 
     retry: new RetryPolicy(config.retry, leases.hold(res.retryBudgets.acquire(config.id, config.retry.budgetPercent))),
   };
   return { runtime, leases };
+}
+
+/** undici's connect options for a backend's `tls` (undefined: undici's defaults). */
+function upstreamTls(tls: BackendConfig['tls']): UpstreamTlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  return {
+    rejectUnauthorized: tls.verify,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+  };
 }

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Lease } from '../lease/lease.js';
 import { LeaseTable } from '../lease/lease-table.js';
 import { Upstream, type UpstreamOptions } from './upstream.js';
 
 /** The identity of an upstream: what cannot change without a new pool. */
 function upstreamKey(o: UpstreamOptions): string {
-  return `${o.origin}|c=${o.connections}|ct=${o.connectTimeoutMs}`;
+  const base = `${o.origin}|c=${o.connections}|ct=${o.connectTimeoutMs}`;
+  return o.tls === undefined ? base : `${base}|tls=${createHash('sha256').update(JSON.stringify(o.tls)).digest('base64')}`;
 }
 
 /**

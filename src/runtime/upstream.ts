@@ -7,6 +7,17 @@ export interface UpstreamOptions {
   readonly origin: string;
   readonly connections: number;
   readonly connectTimeoutMs: number;
+  /** TLS to an `https://` origin */
+  readonly tls?: UpstreamTlsOptions;
+}
+
+/** What undici's TLS connect takes: CAs, the name to check and send, verification, a client certificate. */
+export interface UpstreamTlsOptions {
+  readonly ca?: string;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 /**
@@ -27,6 +38,7 @@ export class Upstream implements UpstreamHandle {
     this.pool = new Pool(opts.origin, {
       connections: opts.connections,
       connectTimeout: opts.connectTimeoutMs,
+      ...(opts.tls === undefined ? {} : { connect: { ...opts.tls } }),
       // Per-request headers/body timeouts are given at dispatch time (they may change with config).
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,

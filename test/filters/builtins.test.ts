@@ -174,3 +174,16 @@ test('a filter config its module rejects is reported by key and field, and the r
   const st = (await (await request(`${j.adminUrl}/api/v1/status`)).body.json()) as { errors: Array<{ key: string; field?: string }> };
   assert.ok(st.errors.some((e) => e.key === '/junction/filters/f0' && e.field === 'config.rps'));
 });
+
+test('https-redirect sends plain-HTTP requests to https:// (ACME challenges excepted) with the path and query', async () => {
+  await withFilters({ type: 'https-redirect', config: {} });
+  const r = await get(`${j.url}/shop/cart?x=1`, { headers: { host: 'shop.example:8080' } });
+  assert.equal(r.status, 308);
+  assert.equal(r.headers.location, 'https://shop.example/shop/cart?x=1');
+  const acme = await get(`${j.url}/.well-known/acme-challenge/tok`, { headers: { host: 'shop.example' } });
+  assert.equal(acme.status, 200, 'challenges stay on plain HTTP');
+  await withFilters({ type: 'https-redirect', config: { status: 301, port: 8443 } });
+  const v6 = await get(`${j.url}/a`, { headers: { host: '[2001:db8::1]:80' } });
+  assert.equal(v6.status, 301);
+  assert.equal(v6.headers.location, 'https://[2001:db8::1]:8443/a');
+});

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/observability/logger.js';
 /** ISO 8601 UTC with milliseconds, as `Date.prototype.toISOString` (and pino's `isoTime`) writes it */
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const RECORD: AccessRecord = { reqId: 'r', ip: '::1', method: 'GET', host: 'h', url: '/', status: 200, ms: 1, route: undefined, backend: undefined, server: undefined, detail: undefined };
+const RECORD: AccessRecord = { reqId: 'r', ip: '::1', method: 'GET', host: 'h', protocol: 'http/1.1', url: '/', status: 200, ms: 1, route: undefined, backend: undefined, server: undefined, detail: undefined };
 
 test('an access line is one JSON object per request, with every field escaped', () => {
   const lines: string[] = [];
@@ -20,6 +20,7 @@ test('an access line is one JSON object per request, with every field escaped', 
     ip: '10.0.0.1',
     method: 'GET',
     host: 'shop.example',
+    protocol: 'h2',
     url: '/a?q="x"\n\u2028',
     status: 200,
     ms: 1.23456,
@@ -28,7 +29,7 @@ test('an access line is one JSON object per request, with every field escaped', 
     server: 's1',
     detail: undefined,
   });
-  log.record({ reqId: 'r-2', ip: '::1', method: undefined, host: undefined, url: '/', status: 404, ms: 0.1, route: undefined, backend: undefined, server: undefined, detail: 'no_route' });
+  log.record({ reqId: 'r-2', ip: '::1', method: undefined, host: undefined, protocol: 'http/1.1', url: '/', status: 404, ms: 0.1, route: undefined, backend: undefined, server: undefined, detail: 'no_route' });
   assert.equal(lines.length, 2);
   for (const l of lines) assert.ok(l.endsWith('}\n') && !l.slice(0, -1).includes('\n'), 'one line each');
   const a = JSON.parse(lines[0] as string);
@@ -37,8 +38,8 @@ test('an access line is one JSON object per request, with every field escaped', 
   assert.match(a.time, ISO);
   assert.ok(Math.abs(Date.parse(a.time) - Date.now()) < 5000);
   assert.deepEqual(
-    { reqId: a.reqId, ip: a.ip, method: a.method, host: a.host, url: a.url, status: a.status, ms: a.ms, route: a.route, backend: a.backend, server: a.server },
-    { reqId: 'r-1', ip: '10.0.0.1', method: 'GET', host: 'shop.example', url: '/a?q="x"\n\u2028', status: 200, ms: 1.23, route: 'shop', backend: 'v2', server: 's1' },
+    { reqId: a.reqId, ip: a.ip, method: a.method, host: a.host, protocol: a.protocol, url: a.url, status: a.status, ms: a.ms, route: a.route, backend: a.backend, server: a.server },
+    { reqId: 'r-1', ip: '10.0.0.1', method: 'GET', host: 'shop.example', protocol: 'h2', url: '/a?q="x"\n\u2028', status: 200, ms: 1.23, route: 'shop', backend: 'v2', server: 's1' },
   );
   const b = JSON.parse(lines[1] as string);
   assert.equal(b.detail, 'no_route');

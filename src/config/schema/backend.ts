@@ -35,6 +35,17 @@ export const BackendSpecSchema = Type.Object(
       ),
     ),
     maxConnectionsPerServer: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000_000, description: 'PEM certificates to trust instead of the system CAs' })),
+          serverName: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$' })),
+          verify: Type.Optional(Type.Boolean()),
+          clientCert: Type.Optional(Id),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     healthCheck: Type.Optional(
       Type.Object(
         {
