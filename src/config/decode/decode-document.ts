@@ -3,7 +3,7 @@ import type { BackendSpec, ServerSpec } from '../schema/backend.js';
 import type { CertSpec } from '../schema/cert.js';
 import type { FilterSpec } from '../schema/filter.js';
 import type { RouteSpec } from '../schema/route.js';
-import { toFieldErrors } from './ajv-errors.js';
+import { jsonSyntaxReason, toFieldErrors } from './ajv-errors.js';
 import { backendRules, serverUrlError } from './backend-rules.js';
 import { certRules } from './cert-rules.js';
 import { routeRules } from './route-rules.js';
@@ -38,7 +38,7 @@ export function decodeDocument<K extends DocumentKind>(kind: K, raw: string, val
   try {
     doc = JSON.parse(raw);
   } catch (err) {
-    return { ok: false, json: false, errors: [{ field: '(document)', message: `is not valid JSON: ${(err as Error).message}` }] };
+    return { ok: false, json: false, errors: [{ field: '(document)', message: `is not valid JSON: ${jsonSyntaxReason(err)}` }] };
   }
   return validateDocument(kind, doc, validators, now);
 }
