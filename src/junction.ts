@@ -109,8 +109,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     );
 
     // ---- the parts: made, wired, not started ----
-    const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()) });
     const switcher = new Switcher();
+    const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()), certs: () => switcher.snapshot?.certs.values() ?? [] });
     const events = new JunctionEvents();
     const validators = createValidators();
     const filterLogger = logger.child({ component: 'filters' });

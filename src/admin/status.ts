@@ -89,6 +89,41 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A certificate with fewer days than this before its leaf expires carries a `warning` in the status. */
+export const CERT_WARNING_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+
+/** A row of the status's `certs`: a serving certificate and how long it has left. */
+export interface CertStatus {
+  readonly id: string;
+  readonly sans: readonly string[];
+  readonly default: boolean;
+  readonly notAfter: string;
+  /** whole days left (negative once expired) */
+  readonly expiresInDays: number;
+  /** present when fewer than CERT_WARNING_DAYS days are left */
+  readonly warning?: string;
+}
+
+/** The status's `certs`: every certificate the snapshot serves, soonest expiry first (then by id). */
+export function certStatuses(snapshot: ConfigSnapshot | undefined, now: number): CertStatus[] {
+  const rows: Array<CertStatus & { readonly left: number }> = [];
+  for (const c of snapshot?.certs.values() ?? []) {
+    const left = Date.parse(c.notAfter) - now;
+    const days = Math.floor(left / DAY_MS);
+    const warning =
+      left <= 0
+        ? `expired on ${c.notAfter}: clients refuse it; put a new certificate`
+        : left < CERT_WARNING_DAYS * DAY_MS
+          ? `expires in ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`} (${c.notAfter}): put its successor`
+          : undefined;
+    rows.push({ id: c.id, sans: c.sans, default: c.default, notAfter: c.notAfter, expiresInDays: days, ...(warning ? { warning } : {}), left });
+  }
+  rows.sort((a, b) => a.left - b.left || cmp(a.id, b.id));
+  return rows.map(({ left: _left, ...row }) => row);
+}
+
 /** Seconds since the store was last reached, 0 while it is connected. */
 export function stalenessSeconds(health: StoreHealth, now: number): number {
   return health.connected ? 0 : Math.max(0, (now - health.lastContactAt) / 1000);
@@ -114,11 +149,13 @@ export function statusDocument(s: StatusInputs) {
     servers: serverStatuses(snap, s.servers),
     canary: { guards: s.guards },
     tee: s.tees,
+    certs: certStatuses(snap, s.now),
     counts: {
       routes: snap?.routes.size ?? 0,
       backends: snap?.backends.size ?? 0,
       servers: [...(snap?.backends.values() ?? [])].reduce((n, b) => n + b.servers.length, 0),
       filters: snap?.filters.size ?? 0,
+      certs: snap?.certs.size ?? 0,
     },
   };
 }

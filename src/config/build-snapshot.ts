@@ -2,13 +2,15 @@ import type { FilterCatalog } from './filter-catalog.js';
 import type { ConfigState, KeyEntry } from './config-state.js';
 import { routeBackendRefs } from './decode/route-rules.js';
 import { backendConfig, serverConfig } from './backend-config.js';
+import { certConfig } from './cert-config.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { ConfigIssue } from './issues.js';
 import type { BackendSpec, ServerSpec } from './schema/backend.js';
+import type { CertSpec } from './schema/cert.js';
 import type { SnapshotMemo } from './snapshot-memo.js';
 import type { FilterSpec } from './schema/filter.js';
 import type { RouteSpec } from './schema/route.js';
-import type { BackendConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
+import type { BackendConfig, CertConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
 
 export interface BuildSnapshotOptions {
   readonly prefix: string;
@@ -33,7 +35,9 @@ export interface BuildSnapshotOptions {
  * once per changed key), new maps for the snapshot, and new config objects only for what changed:
  * a route whose document is unchanged keeps its RouteConfig (from `activeRoutes`), a filter its
  * FilterConfig (from `previous`), a backend whose
- * document and `servers/` keys are unchanged keeps its BackendConfig (from `opts.memo`). Reused
+ * document and `servers/` keys are unchanged keeps its BackendConfig (from `opts.memo`), a
+ * certificate its CertConfig (from `opts.memo`), and the `certs` map itself is the previous
+ * snapshot's while no certificate changed (the SNI index is then reused as it is). Reused
  * objects are already frozen, so freezing the snapshot only walks its new parts.
  */
 export function buildSnapshot(
@@ -47,6 +51,7 @@ export function buildSnapshot(
   const backendEntries: KeyEntry[] = [];
   const serversByBackend = new Map<string, ServerConfig[]>();
   const filters = new Map<string, FilterConfig>();
+  const certs = new Map<string, CertConfig>();
 
   for (const entry of state.entries()) {
     issues.push(...entry.issues);
@@ -64,6 +69,12 @@ export function buildSnapshot(
         const list = serversByBackend.get(ref.backendId) ?? [];
         list.push(opts.memo ? opts.memo.server(spec, () => serverConfig(ref.id, spec, entry.key)) : serverConfig(ref.id, spec, entry.key));
         serversByBackend.set(ref.backendId, list);
+        break;
+      }
+      case 'cert': {
+        const spec = valid.doc as CertSpec;
+        const make = () => certConfig(ref.id, entry.key, valid.modRevision, spec);
+        certs.set(ref.id, opts.memo ? opts.memo.cert(spec, make) : make());
         break;
       }
       case 'filter': {
@@ -178,6 +189,13 @@ export function buildSnapshot(
     routes,
     backends,
     filters,
+    certs: opts.memo && previous !== undefined && sameEntries(previous.certs, certs) ? previous.certs : certs,
     issues,
   });
+}
+
+function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of b) if (a.get(k) !== v) return false;
+  return true;
 }

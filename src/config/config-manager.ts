@@ -26,6 +26,7 @@ export interface ConfigManagerOptions {
   readonly onSnapshot: (snapshot: ConfigSnapshot, rejected: readonly ConfigIssue[], changedKeys: readonly string[] | undefined) => void;
   /** how long a burst of store updates is gathered before one snapshot is built (default 5 ms) */
   readonly coalesceMs?: number;
+  /** the clock: a snapshot's appliedAt, and a certificate's validity period when its value arrives */
   readonly now?: () => Date;
 }
 
@@ -46,7 +47,7 @@ export class ConfigManager {
 
   constructor(opts: ConfigManagerOptions) {
     this.#opts = opts;
-    this.#state = new ConfigState(opts.store.prefix, opts.validators);
+    this.#state = new ConfigState(opts.store.prefix, opts.validators, opts.now ?? (() => new Date()));
   }
 
   /**

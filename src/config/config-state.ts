@@ -1,4 +1,4 @@
-import { decodeDocument, type DocumentKind, type DocumentTypes } from './decode/decode-document.js';
+import { decodeDocument, type Clock, type DocumentKind, type DocumentTypes } from './decode/decode-document.js';
 import type { Validators } from './decode/validators.js';
 import type { ConfigIssue } from './issues.js';
 import { parseKey, type KeyRef } from './key-layout.js';
@@ -29,9 +29,14 @@ export class ConfigState {
   readonly #entries = new Map<string, KeyEntry>();
   #revision = 0;
 
+  /**
+   * `now` is the clock a value is checked against when it arrives (a certificate outside its
+   * validity period is rejected then); a value already accepted is not checked again as time passes.
+   */
   constructor(
     private readonly prefix: string,
     private readonly validators: Validators,
+    private readonly now: Clock = () => new Date(),
   ) {}
 
   /**
@@ -99,7 +104,7 @@ export class ConfigState {
       issues = [{ key: kv.key, code: 'unknown_key', message: `unknown key: ${ref.reason}`, revision: kv.modRevision }];
       valid = undefined;
     } else if (ref.kind !== 'status') {
-      const decoded = decodeDocument(ref.kind, kv.value, this.validators);
+      const decoded = decodeDocument(ref.kind, kv.value, this.validators, this.now);
       if (decoded.ok) {
         valid = { doc: decoded.value, modRevision: kv.modRevision };
       } else {

@@ -6,13 +6,15 @@ export type KeyRef =
   | { readonly kind: 'backend'; readonly id: string }
   | { readonly kind: 'server'; readonly backendId: string; readonly id: string }
   | { readonly kind: 'filter'; readonly id: string }
+  | { readonly kind: 'cert'; readonly id: string }
   | { readonly kind: 'status'; readonly id: string }
   | { readonly kind: 'unknown'; readonly reason: string };
 
-const FOLDERS: Readonly<Record<string, 'route' | 'backend' | 'filter' | 'status'>> = {
+const FOLDERS: Readonly<Record<string, 'route' | 'backend' | 'filter' | 'cert' | 'status'>> = {
   routes: 'route',
   backends: 'backend',
   filters: 'filter',
+  certs: 'cert',
   status: 'status',
 };
 
@@ -28,8 +30,8 @@ export function parseKey(prefix: string, key: string): KeyRef {
     if (!ID_RE.test(a) || !ID_RE.test(b)) return { kind: 'unknown', reason: 'ids must match ^[a-z0-9][a-z0-9_.-]{0,62}$' };
     return { kind: 'server', backendId: a, id: b };
   }
-  const kind = folder === undefined ? undefined : FOLDERS[folder];
-  if (kind === undefined) return { kind: 'unknown', reason: 'not a routes/, backends/, servers/, filters/ or status/ key' };
+  const kind = folder === undefined || !Object.hasOwn(FOLDERS, folder) ? undefined : FOLDERS[folder];
+  if (kind === undefined) return { kind: 'unknown', reason: 'not a routes/, backends/, servers/, filters/, certs/ or status/ key' };
   if (kind === 'status') return { kind, id: parts.slice(1).join('/') };
   if (parts.length !== 2 || a === undefined) return { kind: 'unknown', reason: `${folder} keys are ${folder}/<id>` };
   if (!ID_RE.test(a)) return { kind: 'unknown', reason: 'ids must match ^[a-z0-9][a-z0-9_.-]{0,62}$' };
@@ -44,6 +46,8 @@ export function keyFor(prefix: string, ref: Exclude<KeyRef, { kind: 'unknown' }>
       return `${prefix}/backends/${ref.id}`;
     case 'filter':
       return `${prefix}/filters/${ref.id}`;
+    case 'cert':
+      return `${prefix}/certs/${ref.id}`;
     case 'status':
       return `${prefix}/status/${ref.id}`;
     case 'server':

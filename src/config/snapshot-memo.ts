@@ -1,9 +1,11 @@
 import type { BackendSpec, ServerSpec } from './schema/backend.js';
-import type { BackendConfig, ServerConfig } from './snapshot.js';
+import type { CertSpec } from './schema/cert.js';
+import type { BackendConfig, CertConfig, ServerConfig } from './snapshot.js';
 
 /**
  * What one snapshot build hands the next so a revision costs what it changed: the ServerConfig of
- * every `servers/` document and the BackendConfig of every backend, keyed by the decoded documents
+ * every `servers/` document, the CertConfig of every `certs/` document (its leaf parsed once) and
+ * the BackendConfig of every backend, keyed by the decoded documents
  * they were derived from. ConfigState keeps a key's decoded document (the same object) until the
  * key changes, so an identical input object means an identical output, and the previous (frozen)
  * output is reused as is — no new objects, nothing to re-freeze.
@@ -14,6 +16,8 @@ import type { BackendConfig, ServerConfig } from './snapshot.js';
 export class SnapshotMemo {
   /** per `servers/` document; weak, so a replaced document's entry goes with it */
   readonly #servers = new WeakMap<ServerSpec, ServerConfig>();
+  /** per `certs/` document; weak, as above */
+  readonly #certs = new WeakMap<CertSpec, CertConfig>();
   readonly #backends = new Map<string, { spec: BackendSpec; keyed: readonly ServerConfig[] | undefined; config: BackendConfig }>();
 
   server(spec: ServerSpec, make: () => ServerConfig): ServerConfig {
@@ -21,6 +25,15 @@ export class SnapshotMemo {
     if (config === undefined) {
       config = make();
       this.#servers.set(spec, config);
+    }
+    return config;
+  }
+
+  cert(spec: CertSpec, make: () => CertConfig): CertConfig {
+    let config = this.#certs.get(spec);
+    if (config === undefined) {
+      config = make();
+      this.#certs.set(spec, config);
     }
     return config;
   }

@@ -20,6 +20,8 @@ export interface ConfigSnapshot {
   readonly routes: ReadonlyMap<string, RouteConfig>;
   readonly backends: ReadonlyMap<string, BackendConfig>;
   readonly filters: ReadonlyMap<string, FilterConfig>;
+  /** the certificates the TLS listener serves by SNI; the same map object as the previous snapshot's while no certificate changed */
+  readonly certs: ReadonlyMap<string, CertConfig>;
   /** every key that is not serving its latest value, and why */
   readonly issues: readonly ConfigIssue[];
 }
@@ -74,4 +76,32 @@ export interface FilterConfig {
   readonly key: string;
   readonly modRevision: number;
   readonly spec: FilterSpec;
+}
+
+/**
+ * A certificate as it serves (`P/certs/<id>`, docs/tls.md): what its leaf says, and the PEMs.
+ * `keyPem` is not enumerable: `JSON.stringify`, a spread, a logger or `Object.keys` never see the
+ * private key; read it by name, only to make a TLS context.
+ */
+export interface CertConfig {
+  readonly id: string;
+  /** the store key, `/junction/certs/<id>` */
+  readonly key: string;
+  readonly modRevision: number;
+  /** the DNS names of the leaf's subjectAltName, as written there (none without one) */
+  readonly sans: readonly string[];
+  /** the leaf's subject and issuer, one line (`C=US, O=Example, CN=Example CA`) */
+  readonly subject: string;
+  readonly issuer: string;
+  /** the leaf's validity period, ISO times */
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** SHA-256 of the leaf, colon-separated upper-case hex as `openssl x509 -fingerprint -sha256` prints it */
+  readonly fingerprint256: string;
+  /** served when no SAN covers the name asked for (or none was asked for) */
+  readonly default: boolean;
+  /** the leaf, then its chain, as stored */
+  readonly certPem: string;
+  /** the leaf's private key (not enumerable) */
+  readonly keyPem: string;
 }

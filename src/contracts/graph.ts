@@ -1,5 +1,6 @@
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { RouteIndex } from '../routing/route-index.js';
+import type { CertIndex } from '../tls/cert-index.js';
 import type { BackendRuntime } from './backend.js';
 import type { RouteRuntime } from './route.js';
 
@@ -13,4 +14,9 @@ export interface Graph {
   readonly router: RouteIndex<RouteRuntime>;
   readonly routes: ReadonlyMap<string, RouteRuntime>;
   readonly backends: ReadonlyMap<string, BackendRuntime>;
+  /**
+   * The certificates of `snapshot.certs` by SNI name: the TLS listener's SNICallback calls
+   * `pick(servername)` on the current graph (undefined: refuse with `unrecognized_name`).
+   */
+  readonly certs: CertIndex;
 }

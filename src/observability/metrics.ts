@@ -22,15 +22,29 @@ export interface Metrics {
   readonly teeCompare: Counter<'route' | 'backend' | 'result'>;
   readonly filterErrors: Counter<'filter'>;
   readonly tlsHandshakeErrors: Counter<'reason'>;
+  readonly certExpiry: Gauge<'cert'>;
+}
+
+/** What the certificate expiry gauge reads at each scrape: the certificates serving now. */
+export interface CertExpiry {
+  readonly id: string;
+  /** ISO time */
+  readonly notAfter: string;
 }
 
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () => number } = {}): Metrics {
+/**
+ * `staleness` and `certs` are read at each scrape (the store's state, the current snapshot's
+ * certificates): those gauges have no series of their own between scrapes, so a deleted
+ * certificate's series is gone from the next scrape on.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () => number; certs?: () => Iterable<CertExpiry> } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'junction_process_' });
   const registers = [registry];
   const staleness = opts.staleness;
+  const certs = opts.certs;
   return {
     registry,
     httpRequests: new Counter({
@@ -123,6 +137,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
       help: 'TLS handshakes on the TLS listener that failed, by reason (unknown_name, no_shared_cipher, protocol_version, plain_http, reset, timeout, other)',
       labelNames: ['reason'],
       registers,
+    }),
+    certExpiry: new Gauge({
+      name: 'junction_tls_certificate_expiry_seconds',
+      help: "When each serving certificate's leaf expires (its notAfter), Unix seconds; with --workers, the earliest any worker serves",
+      labelNames: ['cert'],
+      aggregator: 'min',
+      registers,
+      ...(certs
+        ? {
+            collect(this: Gauge<'cert'>) {
+              this.reset();
+              for (const c of certs()) this.labels(c.id).set(Math.floor(Date.parse(c.notAfter) / 1000));
+            },
+          }
+        : {}),
     }),
     canaryForceIgnored: new Counter({
       name: 'junction_canary_force_ignored_total',

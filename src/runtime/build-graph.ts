@@ -7,6 +7,7 @@ import { LeaseScope } from '../lease/lease-scope.js';
 import type { RouteCandidate } from '../routing/route-candidate.js';
 import { RouteIndex } from '../routing/route-index.js';
 import type { ShadowTarget } from '../tee/tee-runtime.js';
+import { CertIndex } from '../tls/cert-index.js';
 import { buildBackend, type BackendPart } from './build-backend.js';
 import { buildRoute, chainInputs, type RoutePart } from './build-route.js';
 import type { GraphResources } from './graph-resources.js';
@@ -91,7 +92,9 @@ function build(snapshot: ConfigSnapshot, res: GraphResources, previous: BuiltGra
   }
   if (previous !== undefined) for (const [id, old] of previous.routeParts) if (!routeParts.has(id)) retired.add(old.leases);
   const router = previous === undefined ? RouteIndex.build([...routes.values()].map(candidate)) : patchRouter(previous.graph, routes, upserted);
-  const graph: Graph = Object.freeze({ snapshot, router, routes, backends });
+  // the SNI index: the previous one while the snapshot's certificates are the same map (buildSnapshot keeps it then)
+  const certs = previous !== undefined && previous.graph.snapshot.certs === snapshot.certs ? previous.graph.certs : CertIndex.build(snapshot.certs, res.secureContexts);
+  const graph: Graph = Object.freeze({ snapshot, router, routes, backends, certs });
   return { graph, backendParts, routeParts, shadow, acquired, retired, rebuilt: { backends: rebuiltBackends, routes: upserted.length } };
 }
 

@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RouteSeriesCache } from '../observability/route-series.js';
 import type { RetryBudgets } from '../proxy/retry-budget.js';
 import type { TeeRegistry } from '../tee/tee-registry.js';
+import type { SecureContexts } from '../tls/cert-index.js';
 import type { ResourceRegistry } from './resource-registry.js';
 
 /** The long-lived things a graph build draws on (they outlive any one graph). */
@@ -18,5 +19,7 @@ export interface GraphResources {
   readonly chains: ChainResources;
   readonly series: RouteSeriesCache;
   readonly guards: GuardRegistry;
+  /** the certificates' TLS contexts, each made once and kept while its CertConfig is the same object */
+  readonly secureContexts: SecureContexts;
   readonly metrics: Metrics;
 }

@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { RouteSeriesCache } from '../observability/route-series.js';
 import { RetryBudgets } from '../proxy/retry-budget.js';
 import { TeeRegistry } from '../tee/tee-registry.js';
+import { SecureContexts } from '../tls/cert-index.js';
 import type { GraphResources } from './graph-resources.js';
 import { ResourceRegistry } from './resource-registry.js';
 
@@ -32,6 +33,7 @@ export function openGraphResources(deps: {
     shadowRegistry,
     series: new RouteSeriesCache(metrics),
     guards: new GuardRegistry({ metrics, logger, events }),
+    secureContexts: new SecureContexts((cert, err) => logger.error({ cert: cert.id, err }, `certificate ${cert.id} cannot be loaded for TLS; handshakes it would serve are refused`)),
     tees,
     chains,
     health,

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import type { DocumentKind } from '../../src/config/decode/decode-document.js';
+import { mintCert } from '../support/certs.js';
 
 /**
- * fast-check generators for the four etcd document types. A "plausible" document is built from
+ * fast-check generators for the five etcd document types. A "plausible" document is built from
  * the schema's own fields; each field is drawn from values the schema accepts or, at a rate set by
  * the generator's mix, from wrong ones (other JSON types, out-of-range numbers, bad patterns, huge
  * strings), with stray unknown fields now and then. Three mixes: all-good values (mostly accepted
@@ -117,7 +118,24 @@ const badUrl = fc.constantFrom('ftp://x', 'http://x/path', 'http://u:p@127.0.0.1
 const goodCidr = fc.constantFrom('10.0.0.0/8', '203.0.113.9', '::1/128', '192.0.2.0/24');
 const badCidr = fc.constantFrom('not-a-cidr', '10.0.0.0/33', '1.2.3.4/-1', '');
 
-/** The four document generators for one mix. */
+/** Real certificates (openssl, once per process): a self-signed one, and a leaf with its CA after it. */
+const CA = mintCert({ cn: 'fuzz-ca', ca: true, days: 60 });
+const PAIRS = [mintCert({ names: ['fz.example', 'www.fz.example'] }), mintCert({ names: ['*.fz.example'], issuer: CA, days: 5 })] as const;
+const [P0, P1] = PAIRS;
+const badCertPem = fc.constantFrom(
+  '',
+  'not pem',
+  '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+  P0.key,
+  P0.cert + P0.key,
+  P0.cert.slice(0, 300),
+  P1.cert,
+  CA.leaf + P1.leaf,
+  P1.leaf + P0.leaf,
+);
+const badKeyPem = fc.constantFrom('', 'not pem', P1.key, P0.cert, P0.key.replaceAll('PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'), P0.key + P1.key, P0.key.slice(0, 120));
+
+/** The five document generators for one mix. */
 function documentsFor(mix: Mix): Record<DocumentKind, fc.Arbitrary<Record<string, unknown>>> {
   const field = fieldOf(mix);
   const doc = docOf(mix);
@@ -244,7 +262,16 @@ function documentsFor(mix: Mix): Record<DocumentKind, fc.Arbitrary<Record<string
     config: field(filterConfig),
   });
 
-  return { route, backend, server, filter };
+  // a certificate and its key come in pairs: the good side draws one pair, the bad side breaks either half
+  const cert = fc.constantFrom(...PAIRS).chain((p) =>
+    doc({
+      cert: field(fc.constant(p.cert), badCertPem),
+      key: field(fc.constant(p.key), badKeyPem),
+      default: field(fc.boolean()),
+    }),
+  );
+
+  return { route, backend, server, filter, cert };
 }
 
 const MIXES: readonly Mix[] = [
@@ -276,4 +303,4 @@ export function rawDocument(kind: DocumentKind): fc.Arbitrary<string> {
   );
 }
 
-export const KINDS: readonly DocumentKind[] = ['route', 'backend', 'server', 'filter'];
+export const KINDS: readonly DocumentKind[] = ['route', 'backend', 'server', 'filter', 'cert'];

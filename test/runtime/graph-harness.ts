@@ -26,6 +26,7 @@ import type { Upstream, UpstreamOptions } from '../../src/runtime/upstream.js';
 import type { Lease } from '../../src/lease/lease.js';
 import { RouteTees } from '../../src/tee/route-tees.js';
 import { TeeRegistry } from '../../src/tee/tee-registry.js';
+import { SecureContexts } from '../../src/tls/cert-index.js';
 
 const P = '/junction';
 
@@ -105,6 +106,7 @@ export function resourceSet(modules: TestModules): ResourceSet {
     tees: new TeeRegistry({ metrics }),
     series: new RouteSeriesCache(metrics),
     guards: new GuardRegistry({ metrics, logger, events }),
+    secureContexts: new SecureContexts(),
     metrics,
     chains: { modules: { get }, instances: new FilterInstances(logger, 0), budgetMs: 1000, onFailure: () => undefined, onCreateError: () => undefined },
   };

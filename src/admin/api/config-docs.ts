@@ -17,7 +17,7 @@ export interface ConfigDocs {
   readonly docs: ReadonlyMap<string, StoredDoc>;
 }
 
-const CONFIG_FOLDERS = ['routes/', 'backends/', 'servers/', 'filters/'];
+const CONFIG_FOLDERS = ['routes/', 'backends/', 'servers/', 'filters/', 'certs/'];
 
 export function configDocs(snapshot: StoreSnapshot, prefix: string): ConfigDocs {
   const docs = new Map<string, StoredDoc>();

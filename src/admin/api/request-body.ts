@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { jsonSyntaxReason } from '../../config/decode/ajv-errors.js';
 import { invalidDocument } from './api-error.js';
 import { HttpError } from '../../errors/junction-error.js';
 import { jsonBodyRefusal } from '../cross-site.js';
@@ -38,6 +39,6 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw invalidDocument([{ field: '(document)', message: `is not valid JSON: ${(err as Error).message}` }]);
+    throw invalidDocument([{ field: '(document)', message: `is not valid JSON: ${jsonSyntaxReason(err)}` }]);
   }
 }

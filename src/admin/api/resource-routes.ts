@@ -9,25 +9,34 @@ import { commitPlan, storeCall } from './commit.js';
 import { configDocs, idsUnder, parseStored, type StoredDoc } from './config-docs.js';
 import { etag, parseIfMatch, type Precondition } from './if-match.js';
 import { readJsonBody } from './request-body.js';
+import { certView } from './cert-view.js';
 import { problemFields, type DocRef, type Problem } from './write-plan.js';
 
+/**
+ * How a collection shows its documents, when not as they are stored: a certificate by what its
+ * leaf says (`certView`), so its private key never leaves through the API — not in a list, a GET,
+ * nor the echo of a dry run. Such a collection never shows a stored value that is not JSON either.
+ */
+export type DocumentView = (id: string, value: unknown) => unknown;
+
 /** The collections of the admin API (docs/api.md): `/api/v1/<name>` maps to the keys `P/<name>/<id>`. */
-export const COLLECTIONS = [
+export const COLLECTIONS: ReadonlyArray<{ readonly name: string; readonly kind: 'route' | 'backend' | 'filter' | 'cert'; readonly view?: DocumentView }> = [
   { name: 'routes', kind: 'route' },
   { name: 'backends', kind: 'backend' },
   { name: 'filters', kind: 'filter' },
-] as const;
+  { name: 'certs', kind: 'cert', view: certView },
+];
 
 export function registerResourceRoutes(router: AdminRouter, ctx: ApiContext): void {
-  for (const { name, kind } of COLLECTIONS) {
+  for (const { name, kind, view } of COLLECTIONS) {
     const ref = (id: string): DocRef => ({ kind, id: checkId(id, 'id') });
     router
-      .on('GET', `/api/v1/${name}`, apiHandler(async (_req, res) => listCollection(ctx, res, `${name}/`)))
-      .on('GET', `/api/v1/${name}/:id`, apiHandler(async (_req, res, p) => getDocument(ctx, res, `${name}/${ref(p.id as string).id}`)))
+      .on('GET', `/api/v1/${name}`, apiHandler(async (_req, res) => listCollection(ctx, res, `${name}/`, view)))
+      .on('GET', `/api/v1/${name}/:id`, apiHandler(async (_req, res, p) => getDocument(ctx, res, `${name}/${ref(p.id as string).id}`, view)))
       .on('PUT', `/api/v1/${name}/:id`, apiHandler(async (req, res, p, url) => {
         const r = ref(p.id as string);
         const value = await readJsonBody(req);
-        await putDocument(ctx, res, { ref: r, relKey: `${name}/${r.id}`, value, pre: writePrecondition(req.headers), dryRun: flag(url, 'dryRun') });
+        await putDocument(ctx, res, { ref: r, relKey: `${name}/${r.id}`, value, pre: writePrecondition(req.headers), dryRun: flag(url, 'dryRun'), view });
       }))
       .on('DELETE', `/api/v1/${name}/:id`, apiHandler(async (req, res, p, url) => {
         const r = ref(p.id as string);
@@ -53,13 +62,13 @@ export function writePrecondition(headers: IncomingHttpHeaders): Precondition {
   return pre;
 }
 
-async function listCollection(ctx: ApiContext, res: ServerResponse, folder: string): Promise<void> {
+async function listCollection(ctx: ApiContext, res: ServerResponse, folder: string, view?: DocumentView): Promise<void> {
   const { revision, docs } = await storeCall(async () => configDocs(await ctx.store.load(), ctx.prefix));
-  sendJson(res, 200, { revision, items: listItems(ctx, docs, folder) });
+  sendJson(res, 200, { revision, items: listItems(ctx, docs, folder, view) });
 }
 
-/** `{ id: { modRevision, value, issues? } }` for the keys directly under `folder`. */
-export function listItems(ctx: ApiContext, docs: ReadonlyMap<string, StoredDoc>, folder: string): Record<string, unknown> {
+/** `{ id: { modRevision, value, issues? } }` for the keys directly under `folder` (`value` as `view` shows it). */
+export function listItems(ctx: ApiContext, docs: ReadonlyMap<string, StoredDoc>, folder: string, view?: DocumentView): Record<string, unknown> {
   const issues = ctx.snapshot()?.issues ?? [];
   const items: Record<string, unknown> = {};
   for (const id of idsUnder(docs, folder)) {
@@ -68,17 +77,22 @@ export function listItems(ctx: ApiContext, docs: ReadonlyMap<string, StoredDoc>,
     const own = issues.filter((i) => i.key === key).map((i) => ({ ...(i.field ? { field: i.field } : {}), code: i.code, message: i.message }));
     items[id] = {
       modRevision: doc.modRevision,
-      ...(doc.json ? { value: doc.value } : { raw: doc.raw, error: 'invalid_json' }),
+      ...(doc.json ? { value: view ? view(id, doc.value) : doc.value } : view ? { error: 'invalid_json' } : { raw: doc.raw, error: 'invalid_json' }),
       ...(own.length > 0 ? { issues: own } : {}),
     };
   }
   return items;
 }
 
-export async function getDocument(ctx: ApiContext, res: ServerResponse, relKey: string): Promise<void> {
+export async function getDocument(ctx: ApiContext, res: ServerResponse, relKey: string, view?: DocumentView): Promise<void> {
   const kv = await storeCall(() => ctx.store.get(`${ctx.prefix}/${relKey}`));
   if (kv === undefined) throw new HttpError('not_found', `${relKey} does not exist`);
   const doc = parseStored(kv.value, kv.modRevision);
+  if (view) {
+    const id = relKey.slice(relKey.lastIndexOf('/') + 1);
+    sendJson(res, 200, doc.json ? view(id, doc.value) : { id, error: 'invalid_json' }, { etag: etag(kv.modRevision) });
+    return;
+  }
   // a stored value that is not JSON is shown as it is, so it can be fixed
   if (!doc.json) {
     res.setHeader('etag', etag(kv.modRevision));
@@ -102,7 +116,7 @@ function rejectSingle(problems: readonly Problem[]): HttpError {
 export async function putDocument(
   ctx: ApiContext,
   res: ServerResponse,
-  w: { ref: DocRef; relKey: string; value: unknown; pre: Precondition; dryRun: boolean },
+  w: { ref: DocRef; relKey: string; value: unknown; pre: Precondition; dryRun: boolean; view?: DocumentView },
 ): Promise<void> {
   const result = await commitPlan(ctx, {
     writes: [{ op: 'put', ref: w.ref, relKey: w.relKey, value: w.value, ifMatch: w.pre }],
@@ -111,7 +125,7 @@ export async function putDocument(
   });
   const created = result.writes[0]?.created ?? false;
   if (result.dryRun) {
-    sendJson(res, 200, { dryRun: true, valid: true, key: w.relKey, created, checkedAtRevision: result.revision, value: w.value });
+    sendJson(res, 200, { dryRun: true, valid: true, key: w.relKey, created, checkedAtRevision: result.revision, value: w.view ? w.view(w.ref.id, w.value) : w.value });
     return;
   }
   const headers: Record<string, string> = { etag: etag(result.revision) };

@@ -51,3 +51,14 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined)
   }
   return out;
 }
+
+/**
+ * Why a text is not JSON, without quoting it. V8 repeats up to ten characters of the input
+ * (`Unexpected token 'M', "MIIEvQIBAD"... is not valid JSON`), and the input may be a certificate's
+ * private key: the reason travels on to the status document, the admin API's answer and the logs.
+ */
+export function jsonSyntaxReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^Unexpected token /.test(message) && / is not valid JSON$/.test(message)) return 'unexpected token';
+  return message.replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/gs, '"…"');
+}

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { isLinearRegex } from '../../routing/path-pattern.js';
 import { BackendSpecSchema, ServerSpecSchema, type BackendSpec, type ServerSpec } from '../schema/backend.js';
+import { CertSpecSchema, type CertSpec } from '../schema/cert.js';
 import { FilterSpecSchema, type FilterSpec } from '../schema/filter.js';
 import { RouteSpecSchema, type RouteSpec } from '../schema/route.js';
 
@@ -15,6 +16,7 @@ export interface Validators {
   readonly backend: ValidateFunction<BackendSpec>;
   readonly server: ValidateFunction<ServerSpec>;
   readonly filter: ValidateFunction<FilterSpec>;
+  readonly cert: ValidateFunction<CertSpec>;
 }
 
 export function createValidators(): Validators {
@@ -27,5 +29,6 @@ export function createValidators(): Validators {
     backend: ajv.compile<BackendSpec>(BackendSpecSchema),
     server: ajv.compile<ServerSpec>(ServerSpecSchema),
     filter: ajv.compile<FilterSpec>(FilterSpecSchema),
+    cert: ajv.compile<CertSpec>(CertSpecSchema),
   };
 }
