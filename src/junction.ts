@@ -8,6 +8,7 @@ import { Components } from './components.js';
 import { ConfigManager } from './config/config-manager.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
+import type { Graph } from './contracts/graph.js';
 import { openStore } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
 import { builtinFiltersDir } from './filters/builtin-dir.js';
@@ -22,6 +23,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { ProtocolCounts } from './observability/protocol-counts.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
 import { ProxyListener } from './proxy/proxy-listener.js';
+import { TlsListener, type CertPicker } from './proxy/tls-listener.js';
 import { DEFAULT_PATH_OPTIONS, type PathOptions } from './routing/normalize-path.js';
 import { GraphApplier } from './runtime/graph-applier.js';
 import { openGraphResources } from './runtime/open-graph-resources.js';
@@ -35,7 +37,10 @@ export interface HostPort {
 }
 
 export interface JunctionOptions {
-  readonly listen: HostPort;
+  /** the plain HTTP/1.1 listener (undefined: none; then `listenTls` is the only way in) */
+  readonly listen: HostPort | undefined;
+  /** the TLS listener: HTTP/2 and HTTP/1.1 by ALPN, certificates by SNI from `P/certs/` */
+  readonly listenTls?: HostPort;
   readonly admin: HostPort;
   readonly etcd?: readonly string[];
   readonly prefix: string;
@@ -72,7 +77,10 @@ export interface JunctionOptions {
 }
 
 export interface Junction {
-  readonly proxyAddress: AddressInfo;
+  /** the plain listener's address (undefined with `listen` off) */
+  readonly proxyAddress: AddressInfo | undefined;
+  /** the TLS listener's address, when there is one */
+  readonly tlsAddress: AddressInfo | undefined;
   /** what Junction reports about itself (config applied/rejected, guard trips, ...) */
   readonly events: JunctionEvents;
   readonly adminAddress: AddressInfo;
@@ -140,6 +148,9 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       protocols: new ProtocolCounts(metrics.registry),
     };
     const proxy = new ProxyListener(deps);
+    // the TLS listener: the same requests, told X-Forwarded-Proto https; certificates by SNI from the current graph
+    const tls = opts.listenTls === undefined ? undefined : new TlsListener({ ...deps, proto: 'https' }, () => certPicker(switcher.current), metrics);
+    if (tls !== undefined) events.on((e) => e.type === 'config.applied' && tls.refreshFallback());
     let draining = false;
     const ready = (): boolean => switcher.current !== undefined && !draining;
     const status = () => ({
@@ -207,26 +218,34 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     // A single process binds first, so a taken port fails at once (and answers 503 not_ready until
     // configured); a --workers worker binds once configured, so a worker that is starting or
     // replacing a dead one never takes connections from the shared socket it cannot serve yet.
-    const listenProxy = async (): Promise<AddressInfo> => components.started(await proxy.listen(opts.listen), 'proxy listener', () => proxy.close(drainMs));
-    let proxyAddress = opts.listenWhenConfigured === true ? undefined : await listenProxy();
+    const listeners = async (): Promise<{ plain: AddressInfo | undefined; tls: AddressInfo | undefined }> => {
+      const plain = opts.listen === undefined ? undefined : components.started(await proxy.listen(opts.listen), 'proxy listener', () => proxy.close(drainMs));
+      const secure =
+        tls === undefined || opts.listenTls === undefined ? undefined : components.started(await tls.listen(opts.listenTls), 'TLS listener', () => tls.close(drainMs));
+      return { plain, tls: secure };
+    };
+    let bound = opts.listenWhenConfigured === true ? undefined : await listeners();
     await modules.start(() => manager.rebuild());
     components.started(modules, 'filter modules', (m) => m.close());
     await opts.beforeStart?.(store);
     components.started(manager, 'configuration watch', (m) => m.close());
     const firstApplied = manager.start();
     firstApplied.catch(() => undefined);
-    if (proxyAddress === undefined) {
+    if (bound === undefined) {
       await firstApplied;
-      proxyAddress = await listenProxy();
+      bound = await listeners();
     }
+    const { plain: proxyAddress, tls: tlsAddress } = bound;
+    const at = (a: AddressInfo | undefined) => (a === undefined ? undefined : `${a.address}:${a.port}`);
     logger.info(
-      { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, prefix: opts.prefix, instance: opts.instanceId, version },
+      { proxy: at(proxyAddress), tls: at(tlsAddress), admin: at(adminAddress), store: store.kind, prefix: opts.prefix, instance: opts.instanceId, version },
       'junction started',
     );
 
     let closing: Promise<void> | undefined;
     return {
       proxyAddress,
+      tlsAddress,
       adminAddress,
       events,
       store,
@@ -248,4 +267,11 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     await components.stopAll();
     throw err;
   }
+}
+
+/** The current graph's certificates as the TLS listener reads them. */
+function certPicker(graph: Graph | undefined): CertPicker | undefined {
+  if (graph === undefined) return undefined;
+  const certs = graph.certs;
+  return { pick: (name) => certs.pick(name), fallback: certs.match(undefined) };
 }

@@ -6,7 +6,9 @@ import type { PathOptions } from './routing/normalize-path.js';
 
 /** What `junction serve`'s flags say (parsed and checked by src/cli/serve-options.ts). */
 export interface ServeOptions {
-  readonly listen: HostPort;
+  /** the plain listener (undefined: `--listen off`) */
+  readonly listen: HostPort | undefined;
+  readonly listenTls: HostPort | undefined;
   readonly admin: HostPort;
   readonly etcd: readonly string[] | undefined;
   readonly prefix: string;
@@ -34,6 +36,7 @@ export interface ServeOptions {
 export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSink): JunctionOptions {
   return {
     listen: opts.listen,
+    ...(opts.listenTls === undefined ? {} : { listenTls: opts.listenTls }),
     admin: opts.admin,
     etcd: opts.etcd,
     prefix: opts.prefix,

@@ -11,6 +11,7 @@ export type { ServeOptions };
 /** Every flag, its type, and the environment variable that also sets it (docs/operations.md). */
 const FLAGS = {
   listen: { type: 'string', env: 'JUNCTION_LISTEN', default: '0.0.0.0:8080' },
+  'listen-tls': { type: 'string', env: 'JUNCTION_LISTEN_TLS' },
   admin: { type: 'string', env: 'JUNCTION_ADMIN', default: '127.0.0.1:9090' },
   etcd: { type: 'string', env: 'JUNCTION_ETCD' },
   prefix: { type: 'string', env: 'JUNCTION_PREFIX', default: '/junction' },
@@ -34,7 +35,8 @@ type FlagName = keyof typeof FLAGS;
 
 export const SERVE_HELP = `usage: junction serve [flags]
 
-  --listen HOST:PORT        proxy listener (default 0.0.0.0:8080)            JUNCTION_LISTEN
+  --listen HOST:PORT|off    proxy listener, plain HTTP (0.0.0.0:8080)        JUNCTION_LISTEN
+  --listen-tls HOST:PORT    TLS listener: HTTP/2 + HTTP/1.1, certs by SNI    JUNCTION_LISTEN_TLS
   --admin HOST:PORT         admin API, /metrics, dashboard (127.0.0.1:9090)  JUNCTION_ADMIN
   --etcd URL[,URL...]       etcd endpoints; without it the embedded store    JUNCTION_ETCD
   --prefix /junction        key prefix                                       JUNCTION_PREFIX
@@ -93,7 +95,11 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     return Number(raw);
   };
 
-  const listen = parseHostPort('listen', get('listen') as string);
+  const listenRaw = get('listen') as string;
+  const listen = listenRaw === 'off' ? undefined : parseHostPort('listen', listenRaw);
+  const tlsRaw = get('listen-tls');
+  const listenTls = tlsRaw === undefined || tlsRaw === '' ? undefined : parseHostPort('listen-tls', tlsRaw);
+  if (listen === undefined && listenTls === undefined) throw new UsageError('--listen off needs --listen-tls: Junction needs a way in');
   const admin = parseHostPort('admin', get('admin') as string);
   const etcdRaw = get('etcd');
   const etcd = etcdRaw === undefined ? undefined : etcdRaw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -150,6 +156,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   }
   return {
     listen,
+    listenTls,
     admin,
     etcd,
     prefix,

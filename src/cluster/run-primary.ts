@@ -56,10 +56,17 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
     cleanup.unshift(() => workers.stop(opts.shutdownTimeoutMs + 5000));
     await workers.start();
     logger.info(
-      { workers: opts.workers, listen: `${opts.listen.host}:${opts.listen.port}`, admin: `${adminAddress.address}:${adminAddress.port}`, store: store.kind, instance: opts.instanceId },
+      {
+        workers: opts.workers,
+        listen: opts.listen === undefined ? undefined : `${opts.listen.host}:${opts.listen.port}`,
+        tls: opts.listenTls === undefined ? undefined : `${opts.listenTls.host}:${opts.listenTls.port}`,
+        admin: `${adminAddress.address}:${adminAddress.port}`,
+        store: store.kind,
+        instance: opts.instanceId,
+      },
       'junction primary started',
     );
-    if (opts.demo) process.stderr.write(demoBanner({ address: opts.listen.host, port: opts.listen.port }, adminAddress));
+    if (opts.demo && opts.listen !== undefined) process.stderr.write(demoBanner({ address: opts.listen.host, port: opts.listen.port }, adminAddress));
   } catch (err) {
     stopping = true;
     for (const fn of cleanup) await fn().catch(() => undefined);

@@ -42,7 +42,7 @@ test('etcd down at start: not ready (503 not_ready) until etcd answers, then ser
     instanceId: 'late',
     logger: pino({ level: 'silent' }),
   });
-  const proxy = `http://127.0.0.1:${j.proxyAddress.port}`;
+  const proxy = `http://127.0.0.1:${j.proxyAddress?.port}`;
   const admin = `http://127.0.0.1:${j.adminAddress.port}`;
   const early = await request(`${proxy}/x`);
   assert.equal(early.statusCode, 503);

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { request } from 'undici';
+import type { AddressInfo } from 'node:net';
 import { startJunction, type Junction, type JunctionOptions } from '../../src/junction.js';
 import { waitFor } from './wait.js';
 
 export interface TestJunction extends Junction {
+  /** the plain listener (tests always start one) */
+  readonly proxyAddress: AddressInfo;
   /** base URL of the proxy listener */
   readonly url: string;
   /** base URL of the admin listener */
@@ -37,13 +40,16 @@ export async function startTestJunction(
     logger,
   });
   await j.firstApplied;
+  const proxyAddress = j.proxyAddress;
+  if (proxyAddress === undefined) throw new Error('startTestJunction: no plain listener');
   const prefix = opts.prefix ?? '/junction';
   const put = (relKey: string, value: unknown) =>
     j.store.put(`${prefix}/${relKey}`, typeof value === 'string' ? value : JSON.stringify(value));
   const applied = (revision: number) =>
     waitFor(`revision ${revision} applied`, () => (j.snapshot()?.revision ?? 0) >= revision, 10_000, 5).then(() => undefined);
   return Object.assign(Object.create(null) as object, j, {
-    url: `http://127.0.0.1:${j.proxyAddress.port}`,
+    proxyAddress,
+    url: `http://127.0.0.1:${proxyAddress.port}`,
     adminUrl: `http://127.0.0.1:${j.adminAddress.port}`,
     dataDir,
     put,
