@@ -1,7 +1,7 @@
 import { Unauthorized, connectEvents, getJson, setToken, token } from './api.js';
 import { fmtRate, setText } from './dom.js';
 import { Traffic } from './live.js';
-import { addEvent, renderBackends, renderErrors, renderHeader, renderRoutes, renderTees } from './render.js';
+import { addEvent, renderBackends, renderCerts, renderErrors, renderHeader, renderRoutes, renderTees } from './render.js';
 
 const POLL_MS = 5000;
 const traffic = new Traffic();
@@ -14,6 +14,7 @@ function renderAll() {
   renderErrors(status.errors ?? []);
   renderRoutes(topology, traffic, status.canary?.guards ?? []);
   renderTees(status.tee ?? [], traffic);
+  renderCerts(status.certs ?? []);
   renderBackends(topology, traffic);
   setText('rps', fmtRate(traffic.totalRate()));
 }

@@ -96,6 +96,24 @@ export function renderTees(reports, traffic) {
   );
 }
 
+/** The certificates the TLS listener serves (the status's `certs`), soonest expiry first; a warning under 14 days. */
+export function renderCerts(certs) {
+  setText('certs-count', certs.length);
+  replaceRows(
+    document.querySelector('#certs tbody'),
+    certs.map((c) =>
+      h(
+        'tr',
+        { 'data-cert': c.id, 'data-days': c.expiresInDays, 'data-warning': c.warning ? 'yes' : 'no' },
+        h('td', {}, h('strong', {}, c.id), c.default ? h('span', { class: 'tag' }, 'default') : null),
+        h('td', {}, c.sans.length > 0 ? c.sans.map((n) => h('code', {}, n)) : h('span', { class: 'muted' }, 'no names')),
+        h('td', {}, c.notAfter.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')),
+        h('td', { class: 'num' }, c.warning ? h('span', { class: `tag ${c.expiresInDays < 0 ? 'bad' : 'warn'}`, title: c.warning }, c.expiresInDays < 0 ? 'expired' : `${c.expiresInDays} days`) : `${c.expiresInDays}`),
+      ),
+    ),
+  );
+}
+
 function flag(value, good, bad) {
   if (value === null || value === undefined) return h('span', { class: 'muted' }, '–');
   return value ? h('span', { class: 'tag ok' }, good) : h('span', { class: 'tag bad' }, bad);

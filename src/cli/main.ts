@@ -10,13 +10,14 @@ const HELP = `usage: junction <command> [flags]
 commands:
   serve       run the proxy (see junction serve --help)
 
-  status      the instance: revision, store, errors, guards, tees
+  status      the instance: revision, store, errors, guards, tees, certificates
   route       list | get ID | put [ID] FILE | delete ID
   backend     list | get ID | put [ID] FILE | delete ID
   filter      list | get ID | put [ID] FILE | delete ID
   server      BACKEND list | BACKEND ID [--drain|--enable|--disable|--delete|--url U --weight N]
   canary      ROUTE [BACKEND=WEIGHT ...]        show or set a route's split
   tee         ROUTE [BACKEND --percent N|--off] show or set a route's shadow traffic
+  cert        list | get ID | put ID CERT.pem KEY.pem [--default] | delete ID   TLS certificates
               (these talk to the admin API: --admin-url, --admin-token, --json; see junction route --help)
   validate    FILE: check a JSON configuration offline (exit 1 with errors)
 

@@ -70,6 +70,7 @@ function heavyIn(urls: readonly string[]): string[] {
 for (const [name, args] of [
   ['status', ['status']],
   ['route list', ['route', 'list']],
+  ['cert list', ['cert', 'list']],
   ['canary', ['canary', '--help']],
   ['version', ['version']],
 ] as const) {

@@ -19,6 +19,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { etcdctl, startEtcd, type EtcdProcess } from '../support/etcd.js';
 import { get, startTestJunction, type TestJunction } from '../support/junction.js';
 import { startUpstream, type TestUpstream } from '../support/upstream.js';
+import { mintCert } from '../support/certs.js';
 
 // functions passed to page.evaluate run in the browser: the few DOM globals they use (no DOM lib here)
 declare const document: {
@@ -161,6 +162,27 @@ test('an etcd change shows up live, triggered by the events socket', async () =>
   await put('routes/web', { match: { host: 'web.test', pathPrefix: '/' }, split: [{ backend: 'web-stable', weight: 50 }, { backend: 'web-canary', weight: 50 }] });
   await page.waitForFunction(() => document.querySelector('tr[data-route="web"] .arm[data-backend="web-canary"] [data-weight]')?.getAttribute('data-weight') === '50.0', undefined, { timeout: 10_000 });
   await page.screenshot({ path: join(profile, 'dashboard.png'), fullPage: true });
+});
+
+test('the certificates it serves, soonest expiry first, with a warning under 14 days', async () => {
+  const soon = mintCert({ names: ['soon.example.com'], days: 10 });
+  const later = mintCert({ names: ['shop.example.com', '*.shop.example.com'], days: 200 });
+  await put('certs/later', { cert: later.cert, key: later.key, default: true });
+  await put('certs/soon', { cert: soon.cert, key: soon.key });
+  await page.waitForSelector('#certs tbody tr[data-cert="soon"]', { timeout: 10_000 });
+  await page.waitForSelector('#certs tbody tr[data-cert="later"]', { timeout: 10_000 });
+  const rows = page.locator('#certs tbody tr');
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-cert'))), ['soon', 'later']);
+  const soonRow = page.locator('#certs tr[data-cert="soon"]');
+  assert.equal(await soonRow.getAttribute('data-warning'), 'yes');
+  assert.match(await soonRow.locator('.tag.warn').innerText(), /^(9|10) days$/);
+  assert.match((await soonRow.locator('.tag.warn').getAttribute('title')) ?? '', /^expires in (9|10) days/);
+  const laterRow = page.locator('#certs tr[data-cert="later"]');
+  assert.equal(await laterRow.getAttribute('data-warning'), 'no');
+  assert.match(await laterRow.innerText(), /default/);
+  assert.match(await laterRow.innerText(), /\*\.shop\.example\.com/);
+  assert.doesNotMatch(await page.locator('body').innerText(), /PRIVATE KEY/);
+  assert.equal(await page.locator('#certs-count').innerText(), '2');
 });
 
 /** The transaction an attacking page posts: a backend and a catch-all route to it. */

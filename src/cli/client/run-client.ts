@@ -1,11 +1,12 @@
 import { canaryCommand } from './canary-command.js';
+import { certCommand } from './cert-command.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { resourceCommand } from './resource-command.js';
 import { serverCommand } from './server-command.js';
 import { statusCommand } from './status-command.js';
 import { teeCommand } from './tee-command.js';
 
-export const CLIENT_COMMANDS = ['status', 'route', 'backend', 'server', 'filter', 'canary', 'tee'] as const;
+export const CLIENT_COMMANDS = ['status', 'route', 'backend', 'server', 'filter', 'canary', 'tee', 'cert'] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 
 export function isClientCommand(c: string | undefined): c is ClientCommand {
@@ -32,6 +33,9 @@ export async function runClientCommand(command: ClientCommand, argv: readonly st
         break;
       case 'tee':
         await teeCommand(argv);
+        break;
+      case 'cert':
+        await certCommand(argv);
         break;
     }
     return ExitCode.ok;

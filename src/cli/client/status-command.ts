@@ -7,7 +7,8 @@ import { json, out } from './output.js';
 export const STATUS_HELP = `usage: junction status [flags]
 
   The instance behind --admin-url: version, applied revision, store and staleness, readiness,
-  configuration errors (by key and field), canary guards and tee fidelity. Exit 0 when it answers,
+  configuration errors (by key and field), canary guards, tee fidelity, and the certificates it
+  serves with the days they have left (a warning under 14). Exit 0 when it answers,
   whatever it reports; --json prints GET /api/v1/status as it is.
 
 ${COMMON_HELP}`;
@@ -23,6 +24,7 @@ interface Status {
   errors: Array<{ key: string; field?: string; message: string }>;
   counts?: Record<string, number>;
   canary?: { guards?: GuardView[] };
+  certs?: Array<{ id: string; sans: string[]; default: boolean; notAfter: string; expiresInDays: number; warning?: string }>;
   tee?: Array<{ route: string; backend: string; intendedPercent: number; achievedPercent: number; sent: number; dropped: Record<string, number>; compare?: { matchRate: number | null } }>;
 }
 
@@ -53,6 +55,15 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
       const dropped = Object.values(t.dropped).reduce((a, b) => a + b, 0);
       const cmp = t.compare ? `, match ${t.compare.matchRate === null ? '-' : `${(100 * t.compare.matchRate).toFixed(1)}%`}` : '';
       lines.push(`  ${t.route} -> ${t.backend}: ${t.intendedPercent}% wanted, ${t.achievedPercent.toFixed(1)}% sent (${t.sent}), ${dropped} dropped${cmp}`);
+    }
+  }
+  const certs = s.certs ?? [];
+  if (certs.length > 0) {
+    lines.push('certs');
+    for (const c of certs) {
+      const names = c.sans.length > 0 ? c.sans.join(', ') : '(no names)';
+      const left = c.warning ? `WARNING: ${c.warning}` : `expires ${c.notAfter.slice(0, 10)} (in ${c.expiresInDays} days)`;
+      lines.push(`  ${c.id}${c.default ? ' (default)' : ''}: ${names}; ${left}`);
     }
   }
   out(lines.join('\n') + '\n');
