@@ -131,6 +131,23 @@ export function buildSnapshot(
       revision: old.modRevision,
     });
   };
+  // A backend's client certificate (mutual TLS): a deleted one keeps serving while the backend
+  // names it; one that never existed is reported, and the servers get no client certificate.
+  for (const b of backends.values()) {
+    const id = b.tls?.clientCert;
+    if (id === undefined || certs.has(id)) continue;
+    const old = previous?.certs.get(id);
+    if (old) retain(certs, id, old, 'certificate', b.key);
+    else {
+      issues.push({
+        key: b.key,
+        code: 'unresolved_reference',
+        field: 'tls.clientCert',
+        message: `refers to certificate ${id}, which does not exist; its servers are shown no client certificate`,
+        revision: b.modRevision,
+      });
+    }
+  }
   const resolve = (spec: RouteSpec, routeKey: string): string[] => {
     const missing: string[] = [];
     for (const id of routeBackendRefs(spec)) {

@@ -63,8 +63,9 @@ function build(snapshot: ConfigSnapshot, res: GraphResources, previous: BuiltGra
   for (const config of snapshot.backends.values()) {
     const old = previous?.backendParts.get(config.id);
     let part = old;
-    if (part === undefined || part.runtime.config !== config) {
-      part = buildBackend(config, res.registry, res, true, acquired.child());
+    const clientCert = config.tls?.clientCert === undefined ? undefined : snapshot.certs.get(config.tls.clientCert);
+    if (part === undefined || part.runtime.config !== config || part.clientCert !== clientCert) {
+      part = buildBackend(config, clientCert, res.registry, res, true, acquired.child());
       rebuiltBackends++;
       if (old !== undefined) retired.add(old.leases);
     }
@@ -141,7 +142,8 @@ function shadowTargets(snapshot: ConfigSnapshot, res: GraphResources, leases: Le
     let t = shadows.get(id);
     if (!t) {
       const config = { ...base, maxConnectionsPerServer: Math.max(base.maxConnectionsPerServer, caps.get(id) ?? 0) };
-      const b = buildBackend(config, res.shadowRegistry, res, false, leases);
+      const clientCert = config.tls?.clientCert === undefined ? undefined : snapshot.certs.get(config.tls.clientCert);
+      const b = buildBackend(config, clientCert, res.shadowRegistry, res, false, leases);
       t = { id, servers: b.runtime.servers, balancer: b.runtime.balancer };
       shadows.set(id, t);
     }

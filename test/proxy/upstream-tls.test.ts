@@ -56,3 +56,36 @@ test('an unknown CA and a name mismatch are 502 of kind tls; verify: false accep
   await backendWith('unverified', { verify: false });
   assert.equal((await get(`${j.url}/unverified/x`)).status, 200);
 });
+
+test('mutual TLS: the backend shows the certs/ key its tls.clientCert names; a new one is shown after a put', async () => {
+  const serverLeaf = ca.issue(['mtls.internal']);
+  const seenClients: string[] = [];
+  const mtls = createServer({ cert: serverLeaf.cert, key: serverLeaf.key, ca: ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const peer = (req.socket as import('node:tls').TLSSocket).getPeerX509Certificate();
+    seenClients.push(peer?.fingerprint256 ?? 'none');
+    res.end('ok');
+  });
+  await new Promise<void>((r) => mtls.listen(0, '127.0.0.1', () => r()));
+  const mtlsUrl = `https://127.0.0.1:${(mtls.address() as AddressInfo).port}`;
+  try {
+    const first = ca.issue(['client.junction']);
+    await j.put('certs/client', { cert: first.cert, key: first.key });
+    await j.put('backends/mtls', { servers: [{ id: 's', url: mtlsUrl }], tls: { ca: ca.cert, serverName: 'mtls.internal', clientCert: 'client' } });
+    await j.applied(await j.put('routes/mtls', { match: { pathPrefix: '/mtls/' }, backend: 'mtls' }));
+    assert.equal((await get(`${j.url}/mtls/a`)).status, 200);
+    const { X509Certificate } = await import('node:crypto');
+    assert.equal(seenClients.at(-1), new X509Certificate(first.cert).fingerprint256);
+    const second = ca.issue(['client.junction'], 20);
+    await j.applied(await j.put('certs/client', { cert: second.cert, key: second.key }));
+    assert.equal((await get(`${j.url}/mtls/b`)).status, 200);
+    assert.equal(seenClients.at(-1), new X509Certificate(second.cert).fingerprint256, 'the new client certificate is shown');
+    // a backend naming no such certificate: reported by key and field; the server refuses the handshake
+    await j.applied(await j.put('backends/mtls', { servers: [{ id: 's', url: mtlsUrl }], tls: { ca: ca.cert, serverName: 'mtls.internal', clientCert: 'nope' } }));
+    const issue = j.snapshot()?.issues.find((i) => i.key === '/junction/backends/mtls');
+    assert.equal(issue?.field, 'tls.clientCert');
+    assert.equal((await get(`${j.url}/mtls/c`)).status, 502);
+  } finally {
+    mtls.closeAllConnections();
+    mtls.close();
+  }
+});
