@@ -25,6 +25,6 @@ RUN mkdir -p /data && chown node:node /data
 ENV JUNCTION_DATA_DIR=/data
 VOLUME /data
 USER node
-EXPOSE 8080 9090
+EXPOSE 8080 8443 9090
 ENTRYPOINT ["node", "bin/junction.js"]
 CMD ["serve"]

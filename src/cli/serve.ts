@@ -37,7 +37,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await stopDemoUpstreams(demo);
     throw err;
   });
-  if (opts.demo && junction.proxyAddress !== undefined) process.stderr.write(demoBanner(junction.proxyAddress, junction.adminAddress));
+  if (opts.demo && junction.proxyAddress !== undefined) process.stderr.write(demoBanner(junction.proxyAddress, junction.adminAddress, junction.tlsAddress));
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -66,7 +66,7 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
       },
       'junction primary started',
     );
-    if (opts.demo && opts.listen !== undefined) process.stderr.write(demoBanner({ address: opts.listen.host, port: opts.listen.port }, adminAddress));
+    if (opts.demo && opts.listen !== undefined) process.stderr.write(demoBanner({ address: opts.listen.host, port: opts.listen.port }, adminAddress, opts.listenTls === undefined ? undefined : { address: opts.listenTls.host, port: opts.listenTls.port }));
   } catch (err) {
     stopping = true;
     for (const fn of cleanup) await fn().catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { ConfigStore, TxnOp } from '../config/store/types.js';
+import { demoCertSpec } from './demo-cert.js';
 
 /**
  * The demo configuration, written into the store in one transaction at start-up (the demo's
@@ -8,7 +9,8 @@ import type { ConfigStore, TxnOp } from '../config/store/types.js';
  *   `junction_canary` cookie, forced by `x-junction-backend` (header) or `junction_backend` (cookie),
  *   guarded (the canary is pulled back if over half of at least 20 requests in 30 s fail), and
  *   teeing 20% of GET/HEAD traffic to demo-shadow, fire-and-forget;
- * - route `demo-canary` (`/canary/`) → demo-canary, to show path routing.
+ * - route `demo-canary` (`/canary/`) → demo-canary, to show path routing;
+ * - certificate `demo`: self-signed for localhost, marked default, for the TLS listener.
  * Only `demo*` keys are touched: an operator's own keys in the same store are left alone.
  */
 export async function writeDemoConfig(store: ConfigStore, urls: { stable: string; canary: string; shadow: string }): Promise<number> {
@@ -39,6 +41,9 @@ export async function writeDemoConfig(store: ConfigStore, urls: { stable: string
       value: JSON.stringify({ match: { pathPrefix: '/canary/' }, priority: 10, backend: 'demo-canary' }),
     },
   ];
+  // the TLS listener's certificate: a self-signed one for localhost, made once and kept
+  const cert = await demoCertSpec((await store.get(`${p}/certs/demo`))?.value);
+  if (cert !== undefined) ops.push({ op: 'put', key: `${p}/certs/demo`, value: cert });
   const result = await store.txn(ops);
   return result.revision;
 }
