@@ -17,8 +17,8 @@ export interface Pki {
   readonly ca: string;
   /** a server certificate signed by the CA, for IP 127.0.0.1 and DNS localhost */
   readonly server: CertFiles;
-  /** a client certificate signed by the CA, with `cn` as its subject's CN */
-  client(cn: string): Promise<CertFiles>;
+  /** a client certificate signed by the CA, with `cn` as its subject's CN, valid `days` (0: expires at once) */
+  client(cn: string, days?: number): Promise<CertFiles>;
   cleanup(): Promise<void>;
 }
 
@@ -33,10 +33,10 @@ function openssl(args: string[], cwd: string): Promise<void> {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
-async function signed(dir: string, name: string, cn: string, ext: string): Promise<CertFiles> {
+async function signed(dir: string, name: string, cn: string, ext: string, days = 2): Promise<CertFiles> {
   await openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
   await writeFile(join(dir, `${name}.ext`), ext);
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
+  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', String(days), '-extfile', `${name}.ext`], dir);
   return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
 }
 
@@ -49,7 +49,7 @@ export async function mintPki(name = 'test'): Promise<Pki> {
     dir,
     ca: join(dir, 'ca.pem'),
     server,
-    client: (cn: string) => signed(dir, `client-${++n}`, cn, 'extendedKeyUsage=clientAuth\n'),
+    client: (cn: string, days?: number) => signed(dir, `client-${++n}`, cn, 'extendedKeyUsage=clientAuth\n', days),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
