@@ -157,6 +157,18 @@ test('mutual TLS and an etcd user: the configuration loads and changes apply; et
     // its own key, which the junction role may write
     await waitFor('the status key', async () => (await rootctl(etcd, 'get', '/junction/status/secure-1', '--print-value-only')).includes('"secure-1"'), 10_000, 100);
 
+    // its role writes no configuration: the admin API's write is refused alone, the store is not stale
+    const refused = await request(`${j.admin}/api/v1/routes/nope`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ match: { pathPrefix: '/nope/' }, backend: 'b' }),
+    });
+    const answer = (await refused.body.json()) as { error: string; message: string };
+    assert.equal(refused.statusCode, 500, JSON.stringify(answer));
+    assert.equal(answer.error, 'store_error');
+    assert.match(answer.message, /permission denied \(the roles of etcd user "junction" do not allow it\)/);
+    assert.equal((await storeStatus(j)).connected, true);
+
     await rootctl(etcd, 'put', '/junction/routes/second', JSON.stringify({ match: { pathPrefix: '/second/' }, backend: 'b' }));
     await untilServed(j, '/second/x');
 
