@@ -9,7 +9,7 @@ import { ConfigManager } from './config/config-manager.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import type { Graph } from './contracts/graph.js';
-import { openStore } from './config/store/index.js';
+import { openStore, type EtcdAuthOptions, type EtcdTlsOptions } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
 import { builtinFiltersDir } from './filters/builtin-dir.js';
 import { chainResources } from './filters/chain-resources.js';
@@ -43,6 +43,10 @@ export interface JunctionOptions {
   readonly listenTls?: HostPort;
   readonly admin: HostPort;
   readonly etcd?: readonly string[];
+  /** TLS to etcd (`--etcd-ca`, `--etcd-cert`, `--etcd-key`) */
+  readonly etcdTls?: EtcdTlsOptions;
+  /** an etcd user and its password (`--etcd-user`, `--etcd-password-file`) */
+  readonly etcdAuth?: EtcdAuthOptions;
   readonly prefix: string;
   readonly dataDir: string;
   readonly adminToken?: string;
@@ -111,7 +115,15 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
   const components = new Components(logger);
   try {
     const store = components.started(
-      opts.store ?? (await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger })),
+      opts.store ??
+        (await openStore({
+          etcd: opts.etcd ? [...opts.etcd] : undefined,
+          prefix: opts.prefix,
+          dataDir: opts.dataDir,
+          logger,
+          ...(opts.etcdTls === undefined ? {} : { etcdTls: opts.etcdTls }),
+          ...(opts.etcdAuth === undefined ? {} : { etcdAuth: opts.etcdAuth }),
+        })),
       'store',
       (s) => s.close(),
     );

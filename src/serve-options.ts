@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { EtcdAuthOptions, EtcdTlsOptions, OpenStoreOptions } from './config/store/index.js';
 import type { HostPort, JunctionOptions } from './junction.js';
 import { AccessLog, type LineSink } from './observability/access-log.js';
 import type { PathOptions } from './routing/normalize-path.js';
@@ -11,6 +12,10 @@ export interface ServeOptions {
   readonly listenTls: HostPort | undefined;
   readonly admin: HostPort;
   readonly etcd: readonly string[] | undefined;
+  /** `--etcd-ca`, `--etcd-cert`, `--etcd-key`, read */
+  readonly etcdTls: EtcdTlsOptions | undefined;
+  /** `--etcd-user` and its password (`--etcd-password-file` or JUNCTION_ETCD_PASSWORD), read */
+  readonly etcdAuth: EtcdAuthOptions | undefined;
   readonly prefix: string;
   readonly dataDir: string;
   readonly filtersDir: string | undefined;
@@ -39,6 +44,8 @@ export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSi
     ...(opts.listenTls === undefined ? {} : { listenTls: opts.listenTls }),
     admin: opts.admin,
     etcd: opts.etcd,
+    ...(opts.etcdTls === undefined ? {} : { etcdTls: opts.etcdTls }),
+    ...(opts.etcdAuth === undefined ? {} : { etcdAuth: opts.etcdAuth }),
     prefix: opts.prefix,
     dataDir: opts.dataDir,
     adminToken: opts.adminToken,
@@ -50,5 +57,17 @@ export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSi
     paths: opts.paths,
     ...(opts.trustedProxies === undefined ? {} : { trustedProxies: opts.trustedProxies }),
     ...(opts.filtersDir === undefined ? {} : { filtersDir: resolve(opts.filtersDir) }),
+  };
+}
+
+/** The store a `--workers` primary opens from the flags (a single process opens it in startJunction). */
+export function storeOptions(opts: ServeOptions, logger: Logger): OpenStoreOptions {
+  return {
+    etcd: opts.etcd ? [...opts.etcd] : undefined,
+    prefix: opts.prefix,
+    dataDir: opts.dataDir,
+    logger,
+    ...(opts.etcdTls === undefined ? {} : { etcdTls: opts.etcdTls }),
+    ...(opts.etcdAuth === undefined ? {} : { etcdAuth: opts.etcdAuth }),
   };
 }

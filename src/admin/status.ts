@@ -143,7 +143,8 @@ export function statusDocument(s: StatusInputs) {
       lastContactAt: new Date(s.storeHealth.lastContactAt).toISOString(),
       stalenessSeconds: stalenessSeconds(s.storeHealth, s.now),
       stale: !s.storeHealth.connected,
-      ...(s.storeHealth.error ? { error: s.storeHealth.error } : {}),
+      // why the store is stale: a message, and its code (store_unavailable, store_unauthorized, store_forbidden)
+      ...(s.storeHealth.error ? { error: s.storeHealth.error, ...(s.storeHealth.errorCode ? { errorCode: s.storeHealth.errorCode } : {}) } : {}),
     },
     filters: { modules: s.filterModules.modules, errors: s.filterModules.errors },
     servers: serverStatuses(snap, s.servers),

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ServeOptions } from '../serve-options.js';
 import { isLoopback, parseHostPort } from './host-port.js';
 import { compileTrust } from '../http/forwarded.js';
+import { etcdSecurity, NO_PASSWORD_FLAG } from './etcd-flags.js';
 import { UsageError } from './usage-error.js';
 
 export type { ServeOptions };
@@ -14,6 +15,11 @@ const FLAGS = {
   'listen-tls': { type: 'string', env: 'JUNCTION_LISTEN_TLS' },
   admin: { type: 'string', env: 'JUNCTION_ADMIN', default: '127.0.0.1:9090' },
   etcd: { type: 'string', env: 'JUNCTION_ETCD' },
+  'etcd-ca': { type: 'string', env: 'JUNCTION_ETCD_CA' },
+  'etcd-cert': { type: 'string', env: 'JUNCTION_ETCD_CERT' },
+  'etcd-key': { type: 'string', env: 'JUNCTION_ETCD_KEY' },
+  'etcd-user': { type: 'string', env: 'JUNCTION_ETCD_USER' },
+  'etcd-password-file': { type: 'string', env: 'JUNCTION_ETCD_PASSWORD_FILE' },
   prefix: { type: 'string', env: 'JUNCTION_PREFIX', default: '/junction' },
   'data-dir': { type: 'string', env: 'JUNCTION_DATA_DIR', default: './.junction' },
   'filters-dir': { type: 'string', env: 'JUNCTION_FILTERS_DIR' },
@@ -39,6 +45,11 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --listen-tls HOST:PORT    TLS listener: HTTP/2 + HTTP/1.1, certs by SNI    JUNCTION_LISTEN_TLS
   --admin HOST:PORT         admin API, /metrics, dashboard (127.0.0.1:9090)  JUNCTION_ADMIN
   --etcd URL[,URL...]       etcd endpoints; without it the embedded store    JUNCTION_ETCD
+  --etcd-ca FILE            CA to trust for https:// endpoints (system's)    JUNCTION_ETCD_CA
+  --etcd-cert FILE          client certificate for etcd, with --etcd-key     JUNCTION_ETCD_CERT
+  --etcd-key FILE           its private key                                  JUNCTION_ETCD_KEY
+  --etcd-user USER          etcd user, for a cluster with auth enabled       JUNCTION_ETCD_USER
+  --etcd-password-file FILE that user's password (or JUNCTION_ETCD_PASSWORD) JUNCTION_ETCD_PASSWORD_FILE
   --prefix /junction        key prefix                                       JUNCTION_PREFIX
   --data-dir DIR            embedded store directory (./.junction)           JUNCTION_DATA_DIR
   --filters-dir DIR         extra filter modules, hot-reloaded               JUNCTION_FILTERS_DIR
@@ -66,6 +77,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     { type: 'string' | 'boolean' }
   >;
   let values: Record<string, string | boolean | undefined>;
+  if (argv.some((a) => a === '--etcd-password' || a.startsWith('--etcd-password='))) throw new UsageError(NO_PASSWORD_FLAG);
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (err) {
@@ -109,6 +121,15 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
       if (!/^https?:\/\/[^/\s]+\/?$/.test(url)) throw new UsageError(`--etcd ${JSON.stringify(url)}: expected an endpoint like http://127.0.0.1:2379`);
     }
   }
+  const { etcdTls, etcdAuth } = etcdSecurity(etcd, {
+    ca: get('etcd-ca'),
+    cert: get('etcd-cert'),
+    key: get('etcd-key'),
+    user: get('etcd-user'),
+    passwordFile: get('etcd-password-file'),
+    // empty is unset, as for every variable here
+    passwordEnv: env['JUNCTION_ETCD_PASSWORD'] || undefined,
+  });
   const prefix = (get('prefix') as string).replace(/\/+$/, '');
   if (!prefix.startsWith('/') || prefix.length < 2 || /\s/.test(prefix)) {
     throw new UsageError(`--prefix ${JSON.stringify(get('prefix'))}: expected a key prefix like /junction`);
@@ -159,6 +180,8 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     listenTls,
     admin,
     etcd,
+    etcdTls,
+    etcdAuth,
     prefix,
     dataDir: get('data-dir') as string,
     filtersDir: get('filters-dir'),

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AdminAuth } from '../admin/auth.js';
-import type { ServeOptions } from '../serve-options.js';
+import { storeOptions, type ServeOptions } from '../serve-options.js';
 import { openStore } from '../config/store/index.js';
 import type { ConfigStore } from '../config/store/types.js';
 import { demoBanner } from '../demo/demo-banner.js';
@@ -29,7 +29,7 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
   let admin: Server | undefined;
   let stopping = false;
   try {
-    const store: ConfigStore = await openStore({ etcd: opts.etcd ? [...opts.etcd] : undefined, prefix: opts.prefix, dataDir: opts.dataDir, logger });
+    const store: ConfigStore = await openStore(storeOptions(opts, logger));
     cleanup.unshift(() => store.close());
     if (opts.demo) {
       if (opts.demoUpstreams === undefined) {

@@ -63,7 +63,18 @@ export const CONFIG_ERRORS = [
 ] as const;
 
 /** Failures of a configuration store (src/config/store/errors.ts has a class for each). */
-export const STORE_ERRORS = ['store_locked', 'store_corrupt', 'store_unavailable', 'store_closed', 'store_io', 'invalid_key', 'invalid_request', 'store_error'] as const;
+export const STORE_ERRORS = [
+  'store_locked',
+  'store_corrupt',
+  'store_unavailable',
+  'store_unauthorized',
+  'store_forbidden',
+  'store_closed',
+  'store_io',
+  'invalid_key',
+  'invalid_request',
+  'store_error',
+] as const;
 
 /** Failures of the process: it cannot start, or a `--workers` process cannot reach another. */
 export const PROCESS_ERRORS = ['listen_failed', 'worker_start_failed', 'ipc_closed', 'ipc_timeout', 'ipc_remote_error', 'ipc_unknown_op'] as const;

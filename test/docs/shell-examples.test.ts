@@ -18,7 +18,8 @@
  *                                           address that must not be reached...); the reason is required
  *     `<!-- docs-test: servers -->`         long-running: run it in the background and wait until every
  *                                           loopback port it names accepts connections (and etcd's
- *                                           /health, Junction's /readyz, when it starts them)
+ *                                           /health — a TLS handshake for an etcd on https —, and
+ *                                           Junction's /readyz, when it starts them)
  *     `<!-- docs-test: before COMMANDS -->` hidden set-up run first (state the example assumes)
  *     `<!-- docs-test: file PATH -->`       (on a non-shell block) write the block to PATH, e.g. a
  *                                           document or filter module the next commands use

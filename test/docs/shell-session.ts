@@ -23,6 +23,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -282,7 +283,10 @@ export class ShellSession {
     }
     if (startsEtcd) {
       const p = await this.port(2379);
-      await until('etcd', async () => (await httpGet(`http://127.0.0.1:${p}/health`)).includes('"true"'));
+      // an etcd serving clients over TLS (its flag, or the environment variable that etcd also
+      // reads) may require a client certificate even for /health: a TLS handshake shows it serves
+      if (/(--listen-client-urls[= ]|ETCD_LISTEN_CLIENT_URLS=)['"]?https:/.test(original)) await until('etcd (TLS)', () => tlsHandshake(p));
+      else await until('etcd', async () => (await httpGet(`http://127.0.0.1:${p}/health`)).includes('"true"'));
     }
     if (startsJunction) {
       const p = await this.port(9090);
@@ -351,6 +355,20 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     s.once('error', () => resolve(false));
+  });
+}
+
+/** true once a TLS server on the port completes a handshake (its certificate is not checked) */
+function tlsHandshake(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'], timeout: 1000 });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('secureConnect', () => done(true));
+    s.once('error', () => done(false));
+    s.once('timeout', () => done(false));
   });
 }
 

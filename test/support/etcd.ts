@@ -2,11 +2,16 @@
  * Real etcd processes for integration tests: `etcd` from PATH on free loopback ports with a temp
  * data dir. Nothing is left behind: every process is SIGKILLed when the test process exits, and a
  * tiny shell watchdog per etcd kills it even if the test process itself is SIGKILLed.
+ *
+ * `startEtcd({ tls })` serves clients over https (with `clientCertAuth`, only to clients with a
+ * certificate from the CA); `args` adds etcd flags (e.g. `--auth-token-ttl`). Authentication is
+ * enabled the way an operator does it, with `etcdctl` (see test/config/etcd-secure-store.test.ts).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { access, mkdtemp, rm } from 'node:fs/promises';
-import { constants, rmSync } from 'node:fs';
+import { constants, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,9 +29,34 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface CertFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** TLS on etcd's client port (files, as etcd's flags take them). */
+export interface EtcdTls {
+  /** the CA that signed `server`, and that etcd trusts for client certificates */
+  readonly ca: string;
+  readonly server: CertFiles;
+  /** etcd's --client-cert-auth: a client needs a certificate signed by `ca` */
+  readonly clientCertAuth?: boolean;
+  /** the client certificate the harness itself uses (health checks, etcdctl) */
+  readonly client?: CertFiles;
+}
+
+export interface StartEtcdOptions {
+  readonly name?: string;
+  readonly tls?: EtcdTls;
+  /** more etcd flags, e.g. ['--auth-token-ttl', '2'] */
+  readonly args?: readonly string[];
+}
+
 export interface EtcdProcess {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with TLS) */
   readonly endpoint: string;
+  /** etcdctl's flags to reach it: the endpoint, and with TLS the CA and the harness's client certificate */
+  readonly ctlFlags: readonly string[];
   readonly dataDir: string;
   readonly name: string;
   /** SIGTERM and wait for exit */
@@ -81,10 +111,13 @@ interface MemberSpec {
   readonly dataDir: string;
   readonly initialCluster: string;
   readonly token: string;
+  readonly tls?: EtcdTls;
+  readonly args?: readonly string[];
 }
 
 class EtcdMember implements EtcdProcess {
   readonly endpoint: string;
+  readonly ctlFlags: readonly string[];
   readonly dataDir: string;
   readonly name: string;
   private child: ChildProcess | undefined;
@@ -105,7 +138,13 @@ class EtcdMember implements EtcdProcess {
     private readonly bin: string,
     private readonly spec: MemberSpec,
   ) {
-    this.endpoint = `http://127.0.0.1:${spec.clientPort}`;
+    const tls = spec.tls;
+    this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${spec.clientPort}`;
+    this.ctlFlags = [
+      `--endpoints=${this.endpoint}`,
+      ...(tls ? [`--cacert=${tls.ca}`] : []),
+      ...(tls?.client ? [`--cert=${tls.client.cert}`, `--key=${tls.client.key}`] : []),
+    ];
     this.dataDir = spec.dataDir;
     this.name = spec.name;
   }
@@ -118,8 +157,8 @@ class EtcdMember implements EtcdProcess {
   spawnProcess(): void {
     if (this.child) return;
     if (this.cleaned) throw new Error(`etcd ${this.name} was cleaned up`);
-    const { name, clientPort, peerPort, dataDir, initialCluster, token } = this.spec;
-    const client = `http://127.0.0.1:${clientPort}`;
+    const { name, clientPort, peerPort, dataDir, initialCluster, token, tls } = this.spec;
+    const client = this.endpoint;
     const peer = `http://127.0.0.1:${peerPort}`;
     const args = [
       '--name', name, '--data-dir', dataDir,
@@ -127,6 +166,9 @@ class EtcdMember implements EtcdProcess {
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
       '--initial-cluster', initialCluster, '--initial-cluster-token', token, '--initial-cluster-state', 'new',
       '--logger', 'zap', '--log-outputs', 'stderr', '--log-level', 'error',
+      ...(tls ? ['--cert-file', tls.server.cert, '--key-file', tls.server.key, '--trusted-ca-file', tls.ca] : []),
+      ...(tls?.clientCertAuth ? ['--client-cert-auth'] : []),
+      ...(this.spec.args ?? []),
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
@@ -158,15 +200,43 @@ class EtcdMember implements EtcdProcess {
     for (;;) {
       if (!this.child) throw new Error(`etcd ${this.name} exited while starting:\n${this.logTail}`);
       try {
-        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-        const body = await res.text();
-        if (res.ok && body.includes('"true"')) return;
+        const { status, body } = await this.getHealth();
+        if (status === 200 && body.includes('"true"')) return;
       } catch {
         // not listening yet
       }
       if (Date.now() > deadline) throw new Error(`etcd ${this.name} did not become healthy within ${timeoutMs} ms:\n${this.logTail}`);
       await sleep(50);
     }
+  }
+
+  /** GET /health, over https with the harness's CA and client certificate when etcd has TLS */
+  private async getHealth(): Promise<{ status: number; body: string }> {
+    const tls = this.spec.tls;
+    if (!tls) {
+      const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+      return { status: res.status, body: await res.text() };
+    }
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        `${this.endpoint}/health`,
+        {
+          ca: readFileSync(tls.ca),
+          ...(tls.client ? { cert: readFileSync(tls.client.cert), key: readFileSync(tls.client.key) } : {}),
+          timeout: 1000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   async start(): Promise<void> {
@@ -247,7 +317,7 @@ function isPortClash(err: unknown): boolean {
   return err instanceof Error && /address already in use/i.test(err.message);
 }
 
-async function createMembers(bin: string, names: string[]): Promise<EtcdMember[]> {
+async function createMembers(bin: string, names: string[], opts: Omit<StartEtcdOptions, 'name'> = {}): Promise<EtcdMember[]> {
   const token = `junction-test-${randomBytes(4).toString('hex')}`;
   const ports: { client: number; peer: number }[] = [];
   for (let i = 0; i < names.length; i++) ports.push({ client: await freePort(), peer: await freePort() });
@@ -256,15 +326,15 @@ async function createMembers(bin: string, names: string[]): Promise<EtcdMember[]
   for (const [i, name] of names.entries()) {
     const dataDir = await mkdtemp(join(tmpdir(), `junction-etcd-${name}-`));
     const p = ports[i]!;
-    members.push(new EtcdMember(bin, { name, clientPort: p.client, peerPort: p.peer, dataDir, initialCluster, token }));
+    members.push(new EtcdMember(bin, { name, clientPort: p.client, peerPort: p.peer, dataDir, initialCluster, token, ...opts }));
   }
   return members;
 }
 
-async function launch(names: string[]): Promise<EtcdMember[]> {
+async function launch(names: string[], opts: Omit<StartEtcdOptions, 'name'> = {}): Promise<EtcdMember[]> {
   const bin = await etcdBinary();
   for (let attempt = 1; ; attempt++) {
-    const members = await createMembers(bin, names);
+    const members = await createMembers(bin, names, opts);
     try {
       for (const m of members) m.spawnProcess();
       await Promise.all(members.map((m) => m.waitReady()));
@@ -276,8 +346,9 @@ async function launch(names: string[]): Promise<EtcdMember[]> {
   }
 }
 
-export async function startEtcd(opts: { name?: string } = {}): Promise<EtcdProcess> {
-  const [member] = await launch([opts.name ?? 'junction-test']);
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProcess> {
+  const { name, ...rest } = opts;
+  const [member] = await launch([name ?? 'junction-test'], rest);
   return member!;
 }
 
@@ -310,12 +381,16 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
   };
 }
 
-/** Runs `etcdctl` (v3 API) against the endpoints; resolves with stdout, rejects with stderr. */
-export function etcdctl(endpoints: string[], ...args: string[]): Promise<string> {
+/**
+ * Runs `etcdctl` (v3 API) against the endpoints, or against one etcd with its TLS flags; resolves
+ * with stdout, rejects with stderr.
+ */
+export function etcdctl(target: string[] | EtcdProcess, ...args: string[]): Promise<string> {
+  const flags = Array.isArray(target) ? [`--endpoints=${target.join(',')}`] : target.ctlFlags;
   return new Promise((resolve, reject) => {
     execFile(
       'etcdctl',
-      [`--endpoints=${endpoints.join(',')}`, '--dial-timeout=3s', ...args],
+      [...flags, '--dial-timeout=3s', ...args],
       { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`etcdctl ${args.join(' ')} failed: ${stderr.trim() || err.message}`, { cause: err }));

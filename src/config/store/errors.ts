@@ -50,6 +50,23 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/**
+ * etcd refused Junction's credentials: a wrong `--etcd-user` or password, or a user given to a
+ * cluster without authentication. The message never contains the password.
+ */
+export class StoreUnauthorizedError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unauthorized', message, options);
+  }
+}
+
+/** etcd authenticated Junction but its role does not allow the call (e.g. no read on the prefix). */
+export class StoreForbiddenError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_forbidden', message, options);
+  }
+}
+
 /** The store was closed; the call was not made. */
 export class StoreClosedError extends StoreError {
   constructor(message = 'the configuration store is closed') {

@@ -1,7 +1,7 @@
 import { EtcdLeaseInvalidError, type Etcd3, type Lease } from 'etcd3';
 import type { Logger } from 'pino';
 import { backoffMs, settleWithin } from './async-utils.js';
-import { isConnectivityError, toStoreError } from './etcd-errors.js';
+import { authFailure, isConnectivityError, toStoreError } from './etcd-errors.js';
 import { StoreClosedError } from './errors.js';
 import type { EphemeralKey } from './types.js';
 
@@ -80,7 +80,8 @@ export class EtcdEphemeralKey implements EphemeralKey {
     } catch (err) {
       if (lease && (err instanceof EtcdLeaseInvalidError || lease.revoked())) this.dropLease(lease);
       if (isConnectivityError(err)) this.deps.onConnectivityError();
-      this.scheduleRetry();
+      // refused credentials: each try authenticates again (see the store's probe), so try less often
+      this.scheduleRetry(authFailure(err) === 'unauthorized' ? 15_000 : 2000);
       if (rethrow) throw toStoreError(err, `put of ephemeral key ${this.key}`);
     }
   }
@@ -93,7 +94,7 @@ export class EtcdEphemeralKey implements EphemeralKey {
       if (this.closed) return;
       this.deps.log?.warn({ key: this.key, err: err.message }, 'lease of an ephemeral key lost; re-creating it');
       this.dirty = true;
-      this.scheduleRetry();
+      this.scheduleRetry(authFailure(err) === 'unauthorized' ? 15_000 : 2000);
     });
     this.lease = lease;
     return lease;
@@ -104,13 +105,13 @@ export class EtcdEphemeralKey implements EphemeralKey {
     lease.release();
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(capMs = 2000): void {
     if (this.closed || this.retryTimer) return;
     this.attempt++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.serial(() => this.sync(false));
-    }, backoffMs(this.attempt, 200, 2000));
+    }, backoffMs(this.attempt, 200, capMs));
     this.retryTimer.unref();
   }
 }

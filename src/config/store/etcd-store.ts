@@ -4,10 +4,11 @@ import { backoffMs, errorMessage, settleWithin } from './async-utils.js';
 import { ConnectionHealth } from './connection-health.js';
 import { num, toStoredValue } from './etcd-convert.js';
 import { EtcdEphemeralKey } from './etcd-ephemeral.js';
+import { etcd3Security, etcdEndpoints, type EtcdAuthOptions, type EtcdTlsOptions } from './etcd-access.js';
 import { hostBreaker, retryUnavailable } from './etcd-policies.js';
-import { isConnectivityError, toStoreError } from './etcd-errors.js';
+import { authFailure, isConnectivityError, toStoreError } from './etcd-errors.js';
 import { EtcdWatchSession } from './etcd-watch.js';
-import { InvalidRequestError, StoreClosedError } from './errors.js';
+import { InvalidRequestError, StoreClosedError, type StoreError } from './errors.js';
 import { assertKey, assertTtl, assertTxn, normalizePrefix } from './keys.js';
 import type {
   ConfigStore,
@@ -23,13 +24,17 @@ import type {
 } from './types.js';
 
 export interface EtcdStoreOptions {
-  /** every member of the cluster, e.g. `http://10.0.0.1:2379`; a missing scheme means http */
+  /** every member of the cluster, e.g. `http://10.0.0.1:2379`; a missing scheme means http (https with `tls`) */
   readonly endpoints: readonly string[];
+  /** TLS to etcd: the CA to trust and a client certificate; needs https:// endpoints */
+  readonly tls?: EtcdTlsOptions;
+  /** an etcd user and its password, for a cluster with authentication enabled */
+  readonly auth?: EtcdAuthOptions;
   readonly prefix: string;
   readonly logger?: Logger;
   /** deadline of each unary call (not of watch or keep-alive streams); default 5000 ms */
   readonly callTimeoutMs?: number;
-  /** period of the connectivity probe; default 1000 ms */
+  /** period of the connectivity probe; default 1000 ms (backing off to 15 s while etcd refuses the credentials) */
   readonly probeIntervalMs?: number;
 }
 
@@ -45,7 +50,12 @@ const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
  *   last delivered event, and on any watcher failure (compaction) reloads and delivers a `reset`.
  * - Unary calls carry a deadline (`callTimeoutMs`); streams do not.
  * - `health()` comes from a cheap linearizable probe every `probeIntervalMs` (and at once when a
- *   watch stream drops), plus every successful exchange.
+ *   watch stream drops), plus every successful exchange. The probe reads inside the prefix, so it
+ *   also says when etcd refuses the user (`store_unauthorized`) or its permission on the prefix
+ *   (`store_forbidden`).
+ * - With `auth`, etcd3 fetches a token and, for unary calls, fetches a new one when etcd says the
+ *   token is invalid (etcd restarted, or the token's TTL ran out). It does not for watches: the
+ *   watch session does (etcd-watch.ts).
  *
  * Create with `EtcdStore.open()`, which does not require etcd to be reachable: it probes once so
  * that `health()` is meaningful, and returns either way.
@@ -60,6 +70,9 @@ export class EtcdStore implements ConfigStore {
   private readonly log: Logger | undefined;
   private readonly callTimeoutMs: number;
   private readonly probeIntervalMs: number;
+  private readonly user: string | undefined;
+  /** probes in a row that etcd answered by refusing the credentials (they back off) */
+  private refusedProbes = 0;
   private readonly watches = new Set<EtcdWatchSession>();
   private readonly ephemerals = new Set<EtcdEphemeralKey>();
   private probeTimer: NodeJS.Timeout | undefined;
@@ -70,7 +83,8 @@ export class EtcdStore implements ConfigStore {
   private constructor(opts: EtcdStoreOptions) {
     this.prefix = normalizePrefix(opts.prefix);
     if (opts.endpoints.length === 0) throw new InvalidRequestError('the etcd store needs at least one endpoint');
-    this.endpoints = opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
+    this.endpoints = etcdEndpoints(opts.endpoints, opts.tls);
+    this.user = opts.auth?.username;
     this.callTimeoutMs = opts.callTimeoutMs ?? 5000;
     this.probeIntervalMs = opts.probeIntervalMs ?? 1000;
     this.log = opts.logger?.child({ component: 'etcd-store' });
@@ -78,6 +92,7 @@ export class EtcdStore implements ConfigStore {
     const callTimeoutMs = this.callTimeoutMs;
     this.client = new Etcd3({
       hosts: [...this.endpoints],
+      ...etcd3Security(opts.tls, opts.auth),
       dialTimeout: callTimeoutMs,
       grpcOptions: {
         'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
@@ -117,6 +132,7 @@ export class EtcdStore implements ConfigStore {
         log: this.log,
         onContact: () => this.conn.up(),
         onDisconnect: () => void this.probe(),
+        checkAccess: () => this.checkAccess(),
         load: () => this.load(),
         onClose: (s) => this.watches.delete(s),
         closeTimeoutMs: this.callTimeoutMs,
@@ -226,12 +242,17 @@ export class EtcdStore implements ConfigStore {
       this.conn.up();
       return res;
     } catch (err) {
-      if (isConnectivityError(err) && !this.closed) void this.probe();
-      throw toStoreError(err, what);
+      // a refused write (store_forbidden) says nothing about reading the prefix: the probe decides
+      if ((isConnectivityError(err) || authFailure(err) === 'unauthorized') && !this.closed) void this.probe();
+      throw toStoreError(err, what, this.user);
     }
   }
 
-  /** One linearizable count-only range on the prefix key itself: needs a quorum, returns nothing. */
+  /**
+   * One linearizable count-only range of the key `P/` (inside the prefix, so that a role limited
+   * to the prefix may read it): needs a quorum, returns nothing. With auth, a stale token is
+   * replaced on the way (etcd3 does that for unary calls).
+   */
   private probe(): Promise<void> {
     this.probing ??= this.runProbe().finally(() => {
       this.probing = undefined;
@@ -240,21 +261,36 @@ export class EtcdStore implements ConfigStore {
   }
 
   private async runProbe(): Promise<void> {
-    if (this.closed) return;
+    await this.checkAccess().catch(() => undefined);
+  }
+
+  /** The probe's read; reports the outcome to `health()`, and throws the typed error on failure. */
+  private async checkAccess(): Promise<void> {
+    if (this.closed) throw new StoreClosedError();
     const deadline = Date.now() + Math.min(this.callTimeoutMs, Math.max(500, this.probeIntervalMs));
     try {
-      await this.client.kv.range({ key: Buffer.from(this.prefix), count_only: true }, { deadline });
+      await this.client.kv.range({ key: Buffer.from(this.prefix + '/'), count_only: true }, { deadline });
+      this.refusedProbes = 0;
       if (!this.closed) this.conn.up();
     } catch (err) {
-      if (!this.closed) this.conn.down(errorMessage(err));
+      const e: StoreError = toStoreError(err, `read of ${this.prefix}/`, this.user);
+      this.refusedProbes = e.code === 'store_unauthorized' ? this.refusedProbes + 1 : 0;
+      if (!this.closed) this.conn.down(e.code === 'store_unavailable' ? errorMessage(err) : e.message, e.code);
+      throw e;
     }
   }
 
+  /**
+   * Every `probeIntervalMs`; while etcd refuses the credentials, backing off to 15 s: each try
+   * authenticates again, and etcd3 makes a new gRPC client for every authentication and never
+   * closes it (grpc-js lets its channel go idle after 30 minutes).
+   */
   private scheduleProbe(): void {
     if (this.closed) return;
+    const wait = this.refusedProbes === 0 ? this.probeIntervalMs : Math.max(this.probeIntervalMs, backoffMs(this.refusedProbes, 1000, 15_000));
     this.probeTimer = setTimeout(() => {
       void this.probe().then(() => this.scheduleProbe());
-    }, this.probeIntervalMs);
+    }, wait);
     this.probeTimer.unref();
   }
 }

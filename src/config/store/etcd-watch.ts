@@ -2,6 +2,7 @@ import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { backoffMs, delay } from './async-utils.js';
 import { toStoreEvent, num } from './etcd-convert.js';
+import { authFailure } from './etcd-errors.js';
 import { inPrefix } from './keys.js';
 import { SerialDelivery } from './serial-delivery.js';
 import type { StoreEvent, StoreSnapshot, StoreUpdate, WatchHandle } from './types.js';
@@ -14,6 +15,11 @@ export interface EtcdWatchDeps {
   onContact(): void;
   /** the watch stream dropped: check connectivity now */
   onDisconnect(): void;
+  /**
+   * A read that authenticates again if etcd says the token is stale, and reports to the store's
+   * health what etcd answered; rejects if it could not read the prefix.
+   */
+  checkAccess(): Promise<void>;
   load(): Promise<StoreSnapshot>;
   /** removes the session from its store */
   onClose(session: EtcdWatchSession): void;
@@ -29,14 +35,23 @@ export interface EtcdWatchDeps {
  *   the header revision of the last response, which can skip events when etcd splits a long
  *   catch-up into batches; the session rewrites the start revision each time etcd3 (re)creates the
  *   watcher, so a reconnect resumes exactly after the last event delivered.
- * - Any watcher `error` (compaction cancels the watcher for good) drops the watcher, reloads the
- *   prefix (retrying with capped backoff while etcd is down), delivers a `reset` and watches again
- *   from the reset's revision + 1.
+ * - etcd refusing the watch for its credentials (the auth token died with an etcd restart or ran
+ *   out its TTL, the password was refused, the user lost its permission) is not a reason to
+ *   reload: the session authenticates again (`checkAccess`, retried with backoff while etcd keeps
+ *   refusing) and watches again from `nextRevision`, so nothing is lost and nothing is re-read.
+ *   etcd3 does neither by itself: it re-authenticates unary calls only, and a watch stream keeps
+ *   the token it was opened with. So each watcher gets a watch stream of its own (a fresh etcd3
+ *   namespace, hence a fresh WatchManager), opened with the token of the moment.
+ * - Any other watcher `error` (compaction cancels the watcher for good) drops the watcher, reloads
+ *   the prefix (retrying with capped backoff while etcd is down), delivers a `reset` and watches
+ *   again from the reset's revision + 1.
  */
 export class EtcdWatchSession implements WatchHandle {
   private nextRevision: number;
   private watcher: Watcher | undefined;
   private closed = false;
+  /** watches refused for their credentials since the last one etcd accepted */
+  private refusals = 0;
   private readonly delivery: SerialDelivery;
 
   constructor(
@@ -63,7 +78,10 @@ export class EtcdWatchSession implements WatchHandle {
   }
 
   private attach(): void {
+    // a namespace of its own: a new WatchManager, so a new stream carrying the current auth token
+    // (a watcher added to an existing stream would inherit that stream's token, maybe a dead one)
     const w = this.deps.client
+      .namespace('')
       .watch()
       .prefix(this.deps.prefix + '/')
       .startRevision(String(this.nextRevision))
@@ -74,10 +92,19 @@ export class EtcdWatchSession implements WatchHandle {
       if (w === this.watcher) w.request.start_revision = String(this.nextRevision);
     });
     w.on('connected', () => {
-      if (w === this.watcher) this.deps.onContact();
+      if (w !== this.watcher) return;
+      this.refusals = 0;
+      this.deps.onContact();
     });
-    w.on('disconnected', () => {
-      if (w === this.watcher) this.deps.onDisconnect();
+    w.on('disconnected', (err: unknown) => {
+      if (w !== this.watcher) return;
+      if (authFailure(err) === undefined) return this.deps.onDisconnect();
+      // etcd3 could not authenticate to reopen the stream (wrong password...); it would retry
+      // every 2 s at most, authenticating each time: take the watcher back and retry at our pace
+      // (etcd3's manager is idle right now, so cancel() just removes the watcher)
+      this.watcher = undefined;
+      void w.cancel().catch(() => undefined);
+      this.onRefused(err);
     });
     w.on('data', (res: IWatchResponse) => this.onData(w, res));
     w.on('error', (err: Error) => this.onError(w, err));
@@ -115,8 +142,40 @@ export class EtcdWatchSession implements WatchHandle {
     if (this.closed || w !== this.watcher) return;
     // etcd3 has already detached a canceled watcher: do not cancel it again (that would wait forever)
     this.watcher = undefined;
+    if (authFailure(err) !== undefined) return this.onRefused(err);
     this.deps.log?.warn({ err: err.message, fromRevision: this.nextRevision }, 'etcd watch failed; reloading the whole prefix');
     void this.resync();
+  }
+
+  /** etcd refused the watch for its credentials: authenticate again, then resume from `nextRevision`. */
+  private onRefused(err: unknown): void {
+    this.refusals++;
+    if (this.refusals === 1 || this.refusals % 10 === 0) {
+      this.deps.log?.warn(
+        { err: err instanceof Error ? err.message : String(err), fromRevision: this.nextRevision, refusals: this.refusals },
+        'etcd refused the watch for its credentials; authenticating again, then resuming the watch',
+      );
+    }
+    void this.reauthenticate();
+  }
+
+  private async reauthenticate(): Promise<void> {
+    // refused again right after an accepted re-authentication (a permission the read has but the
+    // watch lacks): do not loop at full speed
+    if (this.refusals > 1) await delay(backoffMs(this.refusals - 1, 250, 15_000));
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        await this.deps.checkAccess();
+      } catch {
+        // checkAccess reported it to the store's health; wait as the probe does while refused
+        if (this.closed) return;
+        await delay(backoffMs(attempt, 250, 15_000));
+        continue;
+      }
+      if (this.closed) return;
+      this.attach();
+      return;
+    }
   }
 
   private async resync(): Promise<void> {

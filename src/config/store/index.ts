@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { EmbeddedStore } from './embedded-store.js';
 import { EtcdStore } from './etcd-store.js';
+import type { EtcdAuthOptions, EtcdTlsOptions } from './etcd-access.js';
 import type { ConfigStore } from './types.js';
 
 export type * from './types.js';
 export * from './errors.js';
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+export { Secret, type EtcdAuthOptions, type EtcdTlsOptions } from './etcd-access.js';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';
 
 export interface OpenStoreOptions {
@@ -15,6 +17,10 @@ export interface OpenStoreOptions {
   /** the embedded store's directory (ignored with etcd) */
   readonly dataDir: string;
   readonly logger?: Logger;
+  /** etcd only: TLS to etcd (needs https:// endpoints) */
+  readonly etcdTls?: EtcdTlsOptions;
+  /** etcd only: an etcd user and its password */
+  readonly etcdAuth?: EtcdAuthOptions;
 }
 
 /** Opens the etcd store when endpoints are given, otherwise the embedded store under `dataDir`. */
@@ -24,6 +30,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<ConfigStore> {
     .map((e) => e.trim())
     .filter((e) => e.length > 0);
   const logger = opts.logger === undefined ? {} : { logger: opts.logger };
-  if (endpoints.length > 0) return EtcdStore.open({ endpoints, prefix: opts.prefix, ...logger });
+  if (endpoints.length > 0) {
+    const tls = opts.etcdTls === undefined ? {} : { tls: opts.etcdTls };
+    const auth = opts.etcdAuth === undefined ? {} : { auth: opts.etcdAuth };
+    return EtcdStore.open({ endpoints, prefix: opts.prefix, ...logger, ...tls, ...auth });
+  }
   return EmbeddedStore.open({ dataDir: opts.dataDir, prefix: opts.prefix, ...logger });
 }

@@ -6,6 +6,7 @@
  * of its last change (`modRevision`). Both stores honour the same semantics, and one contract
  * suite (test/config/store-contract.test.ts) runs against both.
  */
+import type { StoreErrorCode } from '../../errors/catalogue.js';
 
 export interface StoredValue {
   readonly key: string;
@@ -53,6 +54,12 @@ export interface StoreHealth {
   readonly lastContactAt: number;
   /** the last connectivity error, while disconnected */
   readonly error?: string;
+  /**
+   * the code of `error` (errors/catalogue.ts): `store_unavailable` when etcd cannot be reached,
+   * `store_unauthorized` when it refuses the user or password, `store_forbidden` when the user may
+   * not read the prefix
+   */
+  readonly errorCode?: StoreErrorCode;
 }
 
 export type TxnOp =
