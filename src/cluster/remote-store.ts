@@ -2,6 +2,7 @@ import type {
   ConfigStore,
   EphemeralKey,
   StoreHealth,
+  StoreLock,
   StoreSnapshot,
   StoredValue,
   StoreUpdate,
@@ -13,7 +14,7 @@ import type {
 import { StoreClosedError } from '../config/store/errors.js';
 import { assertKey, assertTtl } from '../config/store/keys.js';
 import type { IpcChannel } from './ipc-channel.js';
-import { StoreOp, StoreTopic, type StoreHello, type StoreUpdateMessage } from './store-protocol.js';
+import { StoreOp, StoreTopic, type LockLostMessage, type StoreHello, type StoreUpdateMessage } from './store-protocol.js';
 import { storeErrorFromIpc } from './store-errors.js';
 
 /**
@@ -26,6 +27,9 @@ export class RemoteStore implements ConfigStore {
   readonly prefix: string;
   readonly #channel: IpcChannel;
   readonly #watches = new Map<number, (update: StoreUpdate) => void>();
+  /** the locks this worker holds through the primary: lockId -> abort with a reason */
+  readonly #locks = new Map<number, (reason: string) => void>();
+  #nextLock = 1;
   #health: StoreHealth;
   #nextWatch = 1;
   #closed = false;
@@ -37,6 +41,10 @@ export class RemoteStore implements ConfigStore {
     this.#health = hello.health;
     channel.on(StoreTopic.health, (h) => {
       this.#health = h as StoreHealth;
+    });
+    channel.on(StoreTopic.lockLost, (data) => {
+      const m = data as LockLostMessage;
+      this.#locks.get(m.lockId)?.(m.reason);
     });
     channel.on(StoreTopic.update, (data) => {
       const m = data as StoreUpdateMessage;
@@ -120,11 +128,36 @@ export class RemoteStore implements ConfigStore {
     };
   }
 
+  async tryLock(key: string, value: string, ttlSeconds: number): Promise<StoreLock | undefined> {
+    assertKey(this.prefix, key);
+    assertTtl(ttlSeconds);
+    const lockId = this.#nextLock++;
+    const got = await this.#call<{ revision: number } | null>(StoreOp.lockTry, { lockId, key, value, ttlSeconds });
+    if (got === null) return undefined;
+    const ctrl = new AbortController();
+    this.#locks.set(lockId, (reason) => {
+      this.#locks.delete(lockId);
+      ctrl.abort(new Error(reason));
+    });
+    return {
+      key,
+      revision: got.revision,
+      signal: ctrl.signal,
+      release: async () => {
+        if (ctrl.signal.aborted) return;
+        this.#locks.delete(lockId);
+        ctrl.abort(new Error('released'));
+        await this.#call(StoreOp.lockRelease, { lockId }, 5000).catch(() => undefined);
+      },
+    };
+  }
+
   /** detaches from the primary's store; the store itself stays open (the primary closes it) */
   async close(): Promise<void> {
     if (this.#closed) return;
     const ids = [...this.#watches.keys()];
     this.#watches.clear();
+    for (const lose of [...this.#locks.values()]) lose('the store connection closed');
     await Promise.all(ids.map((watchId) => this.#call(StoreOp.unwatch, { watchId }, 2000).catch(() => undefined)));
     this.#closed = true;
   }

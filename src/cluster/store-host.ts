@@ -1,17 +1,18 @@
-import type { ConfigStore, EphemeralKey, TxnCondition, TxnOp, WatchHandle } from '../config/store/types.js';
+import type { ConfigStore, EphemeralKey, StoreLock, TxnCondition, TxnOp, WatchHandle } from '../config/store/types.js';
 import type { IpcChannel } from './ipc-channel.js';
 import { StoreOp, StoreTopic, type StoreHello } from './store-protocol.js';
 
 /**
  * The primary's side of one worker's {@link RemoteStore}: runs its calls on the real store,
  * forwards its watches, and holds its ephemeral keys. `dispose()` (the worker exited) closes the
- * worker's watches and releases its ephemeral keys, as a dead process's lease would expire.
+ * worker's watches and releases its ephemeral keys and locks, as a dead process's lease would expire.
  */
 export class StoreHost {
   readonly #store: ConfigStore;
   readonly #channel: IpcChannel;
   readonly #watches = new Map<number, WatchHandle>();
   readonly #ephemeral = new Map<string, EphemeralKey>();
+  readonly #locks = new Map<number, StoreLock>();
   #disposed = false;
 
   constructor(store: ConfigStore, channel: IpcChannel) {
@@ -30,7 +31,9 @@ export class StoreHost {
       .handle(StoreOp.put, (a) => store.put((a as { key: string }).key, (a as { value: string }).value))
       .handle(StoreOp.delete, (a) => store.delete((a as { key: string }).key))
       .handle(StoreOp.ephemeralSet, (a) => this.#ephemeralSet(a as { key: string; ttlSeconds: number; value: string }))
-      .handle(StoreOp.ephemeralClose, (a) => this.#ephemeralClose((a as { key: string }).key));
+      .handle(StoreOp.ephemeralClose, (a) => this.#ephemeralClose((a as { key: string }).key))
+      .handle(StoreOp.lockTry, (a) => this.#lockTry(a as { lockId: number; key: string; value: string; ttlSeconds: number }))
+      .handle(StoreOp.lockRelease, (a) => this.#lockRelease((a as { lockId: number }).lockId));
   }
 
   /** pushes the store's health (the worker's `health()` is synchronous, so it reads this copy) */
@@ -72,13 +75,40 @@ export class StoreHost {
     return null;
   }
 
+  async #lockTry(a: { lockId: number; key: string; value: string; ttlSeconds: number }): Promise<{ revision: number } | null> {
+    if (this.#disposed) return null;
+    const lock = await this.#store.tryLock(a.key, a.value, a.ttlSeconds);
+    if (lock === undefined) return null;
+    if (this.#disposed) {
+      await lock.release();
+      return null;
+    }
+    this.#locks.set(a.lockId, lock);
+    lock.signal.addEventListener('abort', () => {
+      if (this.#locks.get(a.lockId) !== lock) return; // released by the worker
+      this.#locks.delete(a.lockId);
+      const reason = lock.signal.reason instanceof Error ? lock.signal.reason.message : String(lock.signal.reason);
+      if (!this.#disposed) this.#channel.emit(StoreTopic.lockLost, { lockId: a.lockId, reason });
+    });
+    return { revision: lock.revision };
+  }
+
+  async #lockRelease(lockId: number): Promise<null> {
+    const lock = this.#locks.get(lockId);
+    this.#locks.delete(lockId);
+    await lock?.release();
+    return null;
+  }
+
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     const watches = [...this.#watches.values()];
     const keys = [...this.#ephemeral.values()];
+    const locks = [...this.#locks.values()];
     this.#watches.clear();
     this.#ephemeral.clear();
-    await Promise.allSettled([...watches.map((w) => w.close()), ...keys.map((k) => k.close())]);
+    this.#locks.clear();
+    await Promise.allSettled([...watches.map((w) => w.close()), ...keys.map((k) => k.close()), ...locks.map((l) => l.release())]);
   }
 }

@@ -12,12 +12,16 @@ export const StoreOp = {
   delete: 'store.delete',
   ephemeralSet: 'store.ephemeral.set',
   ephemeralClose: 'store.ephemeral.close',
+  lockTry: 'store.lock.try',
+  lockRelease: 'store.lock.release',
 } as const;
 
 /** What the primary pushes to a worker. */
 export const StoreTopic = {
   update: 'store.update',
   health: 'store.health',
+  /** a worker's lock was lost (`{ lockId, reason }`) */
+  lockLost: 'store.lock.lost',
 } as const;
 
 export interface StoreHello {
@@ -29,4 +33,9 @@ export interface StoreHello {
 export interface StoreUpdateMessage {
   readonly watchId: number;
   readonly update: StoreUpdate;
+}
+
+export interface LockLostMessage {
+  readonly lockId: number;
+  readonly reason: string;
 }

@@ -400,6 +400,55 @@ function contractSuite(backend: Backend): void {
       }
     });
 
+    test('a lock has one holder at a time: created only if absent, freed by release()', async () => {
+      const k = `${p}/locks/acme`;
+      const attempts = await Promise.all([1, 2, 3, 4, 5].map((i) => store.tryLock(k, `{"instance":"i${i}"}`, 5)));
+      const holders = attempts.filter((l) => l !== undefined);
+      assert.equal(holders.length, 1, 'exactly one of five concurrent attempts holds the lock');
+      const lock = holders[0]!;
+      assert.equal(lock.key, k);
+      assert.equal(lock.signal.aborted, false);
+      const held = await store.get(k);
+      assert.ok(held !== undefined && /"instance":"i[1-5]"/.test(held.value));
+      assert.equal(held.createRevision, lock.revision, 'the fencing revision is the key\'s create revision');
+      assert.equal(await store.tryLock(k, '{"instance":"late"}', 5), undefined, 'a second holder is refused');
+      // a write fenced by the lock goes through while it holds
+      const fenced = await store.txn([{ op: 'put', key: `${p}/certs/x`, value: '1' }], [{ key: k, modRevision: lock.revision }]);
+      assert.equal(fenced.succeeded, true);
+      await lock.release();
+      assert.equal(lock.signal.aborted, true);
+      assert.equal(await store.get(k), undefined, 'release deletes the key');
+      await lock.release(); // idempotent
+      const next = await store.tryLock(k, '{"instance":"next"}', 5);
+      assert.ok(next !== undefined, 'the next holder takes it once released');
+      assert.ok(next.revision > lock.revision);
+      const stale = await store.txn([{ op: 'put', key: `${p}/certs/x`, value: '2' }], [{ key: k, modRevision: lock.revision }]);
+      assert.equal(stale.succeeded, false, 'a write fenced by the released lock is refused');
+      assert.ok((await store.load()).kvs.some((kv) => kv.key === k), 'a held lock is visible to load()');
+      await next.release();
+    });
+
+    test('a lock is lost, and its holder told, when its key is deleted or written by someone else', async () => {
+      const k = `${p}/locks/rollouts`;
+      const lost = (lock: { signal: AbortSignal }) =>
+        new Promise<string>((resolve) => {
+          if (lock.signal.aborted) resolve(String((lock.signal.reason as Error).message));
+          lock.signal.addEventListener('abort', () => resolve(String((lock.signal.reason as Error).message)));
+        });
+      const a = await store.tryLock(k, 'a', 5);
+      assert.ok(a !== undefined);
+      await store.delete(k);
+      assert.match(await lost(a), /deleted/);
+      const b = await store.tryLock(k, 'b', 5);
+      assert.ok(b !== undefined, 'a deleted lock can be taken again');
+      await store.put(k, 'someone else');
+      assert.match(await lost(b), /lost/);
+      await b.release(); // after a loss: nothing to do, and it does not delete the other writer's key
+      assert.equal((await store.get(k))?.value, 'someone else');
+      assert.equal(await store.tryLock(k, 'c', 5), undefined, 'a key that exists is not a free lock');
+      await store.delete(k);
+    });
+
     test('health is connected; a closed store refuses calls', async () => {
       await store.put(`${p}/routes/a`, '1');
       const h = store.health();

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { readStoreFile, encodeStoreFile, writeFileDurably, STORE_FILE, TEMP_FILE, type StoreFileContent } from './embedded-file.js';
 import { acquireLock, LOCK_FILE, type HeldLock } from './embedded-lock.js';
+import { EmbeddedLocks } from './embedded-lease-lock.js';
 import { KvState, type StagedOp } from './embedded-state.js';
 import { WatchHub } from './embedded-watch.js';
 import { InvalidRequestError, StoreClosedError, StoreIoError } from './errors.js';
@@ -10,6 +11,7 @@ import { assertKey, assertTtl, assertTxn, normalizePrefix } from './keys.js';
 import type {
   ConfigStore,
   EphemeralKey,
+  StoreLock,
   StoredValue,
   StoreHealth,
   StoreSnapshot,
@@ -54,6 +56,7 @@ export class EmbeddedStore implements ConfigStore {
 
   private readonly state: KvState;
   private readonly hub: WatchHub;
+  private readonly locks = new EmbeddedLocks();
   private writeChain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -164,6 +167,18 @@ export class EmbeddedStore implements ConfigStore {
     };
   }
 
+  async tryLock(key: string, value: string, ttlSeconds: number): Promise<StoreLock | undefined> {
+    assertKey(this.prefix, key);
+    assertTtl(ttlSeconds);
+    this.assertOpen();
+    const owner = this.nextOwner++;
+    const res = await this.write([{ key, value, owner }], [{ key, modRevision: 0 }]);
+    if (!res.succeeded) return undefined;
+    return this.locks.add(key, res.revision, async () => {
+      if (!this.closed) await this.write([{ key, ifOwner: owner }], []);
+    });
+  }
+
   /**
    * Forgets history before `revision`: a watch from an earlier revision then gets a `reset`
    * (as etcd's compaction does). Data is unaffected.
@@ -185,6 +200,7 @@ export class EmbeddedStore implements ConfigStore {
   private async doClose(): Promise<void> {
     this.closed = true;
     await this.writeChain;
+    this.locks.closeAll();
     await this.hub.closeAll();
     this.state.dropEphemeral();
     await this.lock.release();
@@ -212,6 +228,7 @@ export class EmbeddedStore implements ConfigStore {
       await writeFileDurably(this.dataDir, join(this.dataDir, STORE_FILE), join(this.dataDir, TEMP_FILE), data);
       this.state.apply(plan);
       this.hub.publish({ revision: plan.revision, events: plan.events });
+      this.locks.written(plan.revision, plan.events);
       return { succeeded: true, revision: plan.revision };
     });
   }

@@ -5,6 +5,7 @@ import { ConnectionHealth } from './connection-health.js';
 import { num, toStoredValue } from './etcd-convert.js';
 import { EtcdEphemeralKey } from './etcd-ephemeral.js';
 import { etcd3Security, etcdEndpoints, type EtcdAuthOptions, type EtcdTlsOptions } from './etcd-access.js';
+import { tryEtcdLock, type EtcdLeaseLock } from './etcd-lease-lock.js';
 import { hostBreaker, retryUnavailable } from './etcd-policies.js';
 import { authFailure, isConnectivityError, toStoreError } from './etcd-errors.js';
 import { EtcdWatchSession } from './etcd-watch.js';
@@ -13,6 +14,7 @@ import { assertKey, assertTtl, assertTxn, normalizePrefix } from './keys.js';
 import type {
   ConfigStore,
   EphemeralKey,
+  StoreLock,
   StoredValue,
   StoreHealth,
   StoreSnapshot,
@@ -75,6 +77,7 @@ export class EtcdStore implements ConfigStore {
   private refusedProbes = 0;
   private readonly watches = new Set<EtcdWatchSession>();
   private readonly ephemerals = new Set<EtcdEphemeralKey>();
+  private readonly locks = new Set<EtcdLeaseLock>();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing: Promise<void> | undefined;
   private closed = false;
@@ -203,6 +206,17 @@ export class EtcdStore implements ConfigStore {
     return eph;
   }
 
+  async tryLock(key: string, value: string, ttlSeconds: number): Promise<StoreLock | undefined> {
+    assertKey(this.prefix, key);
+    assertTtl(ttlSeconds);
+    this.assertOpen();
+    const deps = { client: this.client, log: this.log, callTimeoutMs: this.callTimeoutMs, onClose: (l: EtcdLeaseLock) => this.locks.delete(l) };
+    const lock = await this.call(`lock ${key}`, () => tryEtcdLock(deps, key, value, Math.ceil(ttlSeconds)));
+    if (lock !== undefined && this.closed) await lock.release();
+    else if (lock !== undefined) this.locks.add(lock);
+    return this.closed ? undefined : lock;
+  }
+
   /**
    * Compacts etcd's history up to `revision` (physically, before returning). Affects every client
    * of the cluster: watches from an older revision get a `reset`. Meant for tests and maintenance.
@@ -224,6 +238,7 @@ export class EtcdStore implements ConfigStore {
     await Promise.all([
       ...[...this.watches].map((w) => w.close()),
       ...[...this.ephemerals].map((e) => e.close().catch(() => undefined)),
+      ...[...this.locks].map((l) => l.release()),
     ]);
     await settleWithin(this.probing ?? Promise.resolve(), this.callTimeoutMs);
     this.client.close();

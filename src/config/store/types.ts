@@ -91,6 +91,28 @@ export interface EphemeralKey {
   close(): Promise<void>;
 }
 
+/**
+ * One holder's grip on a fleet lock key (`ConfigStore.tryLock`): the key exists, with this holder's
+ * value, from `revision` until the lock is lost or released. Only one holder at a time, across every
+ * client of the store.
+ */
+export interface StoreLock {
+  readonly key: string;
+  /**
+   * The revision that created the lock key. A write guarded by `{ key, modRevision: revision }`
+   * (a TxnCondition) happens only while this lock still holds: a fencing token.
+   */
+  readonly revision: number;
+  /**
+   * Aborted when the lock is lost — its lease expired or could not be kept alive, the key was
+   * deleted or written by someone else, the store closed — or released; `signal.reason` is an
+   * Error saying which. Work done under the lock stops when it fires.
+   */
+  readonly signal: AbortSignal;
+  /** deletes the key and frees the lock for the next holder (idempotent; bounded in time) */
+  release(): Promise<void>;
+}
+
 export interface ConfigStore {
   readonly kind: 'etcd' | 'embedded';
   /** the key prefix, without a trailing slash, e.g. `/junction` */
@@ -112,5 +134,13 @@ export interface ConfigStore {
   /** returns the revision after the delete (the current one when the key did not exist) */
   delete(key: string): Promise<number>;
   ephemeral(key: string, ttlSeconds: number): EphemeralKey;
+  /**
+   * One attempt at a lock: creates `key` with `value` only if it does not exist (in one
+   * transaction: no two holders ever), kept alive while the holder lives — on etcd under a lease
+   * of `ttlSeconds` kept alive, so a holder that dies or is cut off loses it within the TTL; in the
+   * embedded store (one process owns it) for as long as the store is open. Resolves `undefined`
+   * when someone holds it. See docs/tls.md ("the lock").
+   */
+  tryLock(key: string, value: string, ttlSeconds: number): Promise<StoreLock | undefined>;
   close(): Promise<void>;
 }
