@@ -29,6 +29,10 @@ import { GraphApplier } from './runtime/graph-applier.js';
 import { openGraphResources } from './runtime/open-graph-resources.js';
 import { StatusReporter } from './runtime/status-reporter.js';
 import { Switcher } from './runtime/switcher.js';
+import { AcmeDriver } from './tls/acme/acme-driver.js';
+import { AcmeIssuer, type AcmeServerOptions } from './tls/acme/acme-issuer.js';
+import { AcmeKeys } from './tls/acme/acme-keys.js';
+import { ChallengeBook } from './tls/acme/challenge-book.js';
 import { readVersion } from './version.js';
 
 export interface HostPort {
@@ -78,6 +82,18 @@ export interface JunctionOptions {
   readonly listenWhenConfigured?: boolean;
   /** which `--workers` worker this is (shown in the status) */
   readonly worker?: { readonly index: number };
+  /** automatic certificates (`--acme-directory`): this instance may drive them (of `--workers` workers, the first) */
+  readonly acme?: AcmeOptions;
+}
+
+/** `--acme-directory`, `--acme-email`, `--acme-ca-file` (read), and the driver's pace. */
+export interface AcmeOptions extends AcmeServerOptions {
+  /** how often the lock and the specs are looked at (default 5 s) */
+  readonly tickMs?: number;
+  /** the first wait after a failed order (default 60 s), doubling */
+  readonly retryMinMs?: number;
+  /** the lock's lease TTL (default 10 s) */
+  readonly lockTtlSeconds?: number;
 }
 
 export interface Junction {
@@ -146,6 +162,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       (r) => r.close(),
     );
     const inFlight = { count: 0 };
+    const acmeKeys = new AcmeKeys(opts.prefix);
     const deps: ProxyDeps = {
       switcher,
       metrics,
@@ -158,6 +175,8 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       proto: 'http',
       paths: opts.paths ?? DEFAULT_PATH_OPTIONS,
       protocols: new ProtocolCounts(metrics.registry),
+      // every instance answers ACME challenges, whichever drives (the watch keeps them in memory)
+      challenges: new ChallengeBook(store, acmeKeys, (key) => manager.ownValue(key)),
     };
     const proxy = new ProxyListener(deps);
     // the TLS listener: the same requests, told X-Forwarded-Proto https; certificates by SNI from the current graph
@@ -181,6 +200,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
         filterModules: { modules: modules.modules(), errors: modules.errors() },
         servers: resources.health.states(),
       }),
+      ...(acme === undefined ? {} : { acme: acme.report() }),
       ...(opts.worker ? { worker: { index: opts.worker.index, pid: process.pid } } : {}),
     });
     const reporter =
@@ -222,6 +242,22 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
       onSnapshot: (snap, rejected, keys) => applier.apply(snap, rejected, keys),
     });
     const drainMs = opts.shutdownTimeoutMs ?? 10_000;
+    const acme =
+      opts.acme === undefined || (opts.worker !== undefined && opts.worker.index !== 0)
+        ? undefined
+        : new AcmeDriver({
+            store,
+            keys: acmeKeys,
+            issuer: new AcmeIssuer(opts.acme),
+            snapshot: () => switcher.snapshot,
+            ownValue: (key) => manager.ownValue(key),
+            instance: opts.instanceId,
+            logger: logger.child({ component: 'acme' }),
+            metrics,
+            ...(opts.acme.tickMs === undefined ? {} : { tickMs: opts.acme.tickMs }),
+            ...(opts.acme.retryMinMs === undefined ? {} : { retryMinMs: opts.acme.retryMinMs }),
+            ...(opts.acme.lockTtlSeconds === undefined ? {} : { lockTtlSeconds: opts.acme.lockTtlSeconds }),
+          });
 
     // ---- started in order, stopped in reverse ----
     const adminAddress = components.started(await listen(admin.server, opts.admin, 'admin', opts.adminExclusive === true), 'admin listener', () =>
@@ -243,6 +279,11 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     components.started(manager, 'configuration watch', (m) => m.close());
     const firstApplied = manager.start();
     firstApplied.catch(() => undefined);
+    if (acme !== undefined) {
+      components.started(acme, 'ACME driver', (d) => d.close());
+      events.on((e) => e.type === 'config.applied' && acme.kick());
+      void firstApplied.then(() => acme.start(), () => undefined);
+    }
     if (bound === undefined) {
       await firstApplied;
       bound = await listeners();

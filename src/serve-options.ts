@@ -4,12 +4,15 @@ import type { EtcdAuthOptions, EtcdTlsOptions, OpenStoreOptions } from './config
 import type { HostPort, JunctionOptions } from './junction.js';
 import { AccessLog, type LineSink } from './observability/access-log.js';
 import type { PathOptions } from './routing/normalize-path.js';
+import type { AcmeServerOptions } from './tls/acme/acme-issuer.js';
 
 /** What `junction serve`'s flags say (parsed and checked by src/cli/serve-options.ts). */
 export interface ServeOptions {
   /** the plain listener (undefined: `--listen off`) */
   readonly listen: HostPort | undefined;
   readonly listenTls: HostPort | undefined;
+  /** `--acme-directory`, `--acme-email`, `--acme-ca-file` (read) */
+  readonly acme: AcmeServerOptions | undefined;
   readonly admin: HostPort;
   readonly etcd: readonly string[] | undefined;
   /** `--etcd-ca`, `--etcd-cert`, `--etcd-key`, read */
@@ -42,6 +45,7 @@ export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSi
   return {
     listen: opts.listen,
     ...(opts.listenTls === undefined ? {} : { listenTls: opts.listenTls }),
+    ...(opts.acme === undefined ? {} : { acme: opts.acme }),
     admin: opts.admin,
     etcd: opts.etcd,
     ...(opts.etcdTls === undefined ? {} : { etcdTls: opts.etcdTls }),

@@ -6,6 +6,8 @@ import { FilterRequest } from '../filters/filter-exchange.js';
 import { filterHeaders, upstreamHeadersFromObject, upstreamHeadersFromRaw } from '../http/header-policy.js';
 import type { ForwardedInfo } from '../http/forwarded.js';
 import { namedByClient } from '../http/hop-by-hop.js';
+import { CHALLENGE_PATH } from '../tls/acme/challenge-book.js';
+import { answerChallenge } from './acme-challenge.js';
 import { Arrival, CLIENT_CLOSED, type AdmissionDeps } from './arrival.js';
 import { replyLocally } from './filter-response.js';
 import type { FilterRun, Forwarding } from './forwarding.js';
@@ -17,13 +19,17 @@ const FILTERS_FAILED = new HttpError('upstream_error', 'the request failed');
 
 /**
  * The one admission path every request passes, whatever carried it (HTTP/1.1, an upgrade):
- * the current graph captured once, request id, Host and request-target checks, path
+ * an ACME challenge answered at once, then the current graph captured once, request id, Host and request-target checks, path
  * normalisation, route match, the route's request filters (which may answer locally — an
  * upgrade is refused the same way), the target choice with its sticky cookie, the server pick.
  * Only then does `forwarding`, the one step that differs by protocol, take the request upstream.
  */
 export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResponse, forwarding: Forwarding): void {
   const a = new Arrival(req, res, deps);
+  // ACME HTTP-01 before anything else: any instance answers, configured or not, whatever the routes
+  if (deps.challenges !== undefined && req.url?.startsWith(CHALLENGE_PATH) === true && (req.method === 'GET' || req.method === 'HEAD')) {
+    return answerChallenge(a, deps.challenges, req.url.slice(CHALLENGE_PATH.length));
+  }
   const graph = deps.switcher.current;
   if (graph === undefined) return a.fail(NOT_READY);
   const t = requestTarget(req, deps.paths, a.protocol, a.host);

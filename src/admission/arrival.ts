@@ -39,6 +39,13 @@ export interface AdmissionDeps {
   readonly paths: PathOptions;
   /** requests by protocol (`junction_http_requests_by_protocol_total`) */
   readonly protocols: ProtocolCounts;
+  /** the key authorizations of ACME HTTP-01 challenges, answered before any route (docs/tls.md) */
+  readonly challenges: ChallengeLookup | undefined;
+}
+
+/** A token's key authorization (undefined: no such challenge). */
+export interface ChallengeLookup {
+  lookup(token: string): string | undefined | Promise<string | undefined>;
 }
 
 export type Protocol = 'http/1.1' | 'h2';

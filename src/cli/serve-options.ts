@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ServeOptions } from '../serve-options.js';
@@ -35,6 +37,9 @@ const FLAGS = {
   'trusted-proxies': { type: 'string', env: 'JUNCTION_TRUSTED_PROXIES' },
   'merge-slashes': { type: 'string', env: 'JUNCTION_MERGE_SLASHES', default: 'on' },
   'escaped-slashes': { type: 'string', env: 'JUNCTION_ESCAPED_SLASHES', default: 'reject' },
+  'acme-directory': { type: 'string', env: 'JUNCTION_ACME_DIRECTORY' },
+  'acme-email': { type: 'string', env: 'JUNCTION_ACME_EMAIL' },
+  'acme-ca-file': { type: 'string', env: 'JUNCTION_ACME_CA_FILE' },
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -66,7 +71,41 @@ export const SERVE_HELP = `usage: junction serve [flags]
   --trusted-proxies LIST    CIDRs whose X-Forwarded-* are kept (none)        JUNCTION_TRUSTED_PROXIES
   --merge-slashes on|off    //a//b is /a/b before routing (on)               JUNCTION_MERGE_SLASHES
   --escaped-slashes reject|keep  %2F or %5C in a path: 400, or kept (reject) JUNCTION_ESCAPED_SLASHES
+  --acme-directory URL      ACME server: certificates for P/acme/<id> specs  JUNCTION_ACME_DIRECTORY
+  --acme-email EMAIL        the ACME account's contact (none)                JUNCTION_ACME_EMAIL
+  --acme-ca-file FILE       CA to trust for a private ACME server (system's) JUNCTION_ACME_CA_FILE
 `;
+
+/** `--acme-*`: the directory URL checked, the CA file read (a bad one exits 2 at start, not at the first order). */
+function acmeFlags(directory: string | undefined, email: string | undefined, caFile: string | undefined): ServeOptions['acme'] {
+  if (directory === undefined) {
+    if (email !== undefined) throw new UsageError('--acme-email needs --acme-directory, the ACME server to register with');
+    if (caFile !== undefined) throw new UsageError('--acme-ca-file needs --acme-directory, the ACME server whose certificate it checks');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(directory);
+  } catch {
+    throw new UsageError(`--acme-directory ${JSON.stringify(directory)}: expected the URL of an ACME directory, like https://acme-v02.api.letsencrypt.org/directory`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--acme-directory ${JSON.stringify(directory)}: expected an https:// URL`);
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new UsageError(`--acme-email ${JSON.stringify(email)}: expected an email address`);
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--acme-ca-file ${caFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      new X509Certificate(ca);
+    } catch {
+      throw new UsageError(`--acme-ca-file ${caFile}: no PEM certificate in it`);
+    }
+  }
+  return { directoryUrl: directory, email, ca };
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -175,9 +214,11 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
       throw new UsageError(`--trusted-proxies ${JSON.stringify(trustedRaw)}: ${(err as Error).message}`);
     }
   }
+  const acme = acmeFlags(get('acme-directory'), get('acme-email'), get('acme-ca-file'));
   return {
     listen,
     listenTls,
+    acme,
     admin,
     etcd,
     etcdTls,

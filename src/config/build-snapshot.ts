@@ -7,10 +7,11 @@ import { deepFreeze } from './deep-freeze.js';
 import type { ConfigIssue } from './issues.js';
 import type { BackendSpec, ServerSpec } from './schema/backend.js';
 import type { CertSpec } from './schema/cert.js';
+import type { AcmeSpec } from './schema/acme.js';
 import type { SnapshotMemo } from './snapshot-memo.js';
 import type { FilterSpec } from './schema/filter.js';
 import type { RouteSpec } from './schema/route.js';
-import type { BackendConfig, CertConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
+import type { AcmeConfig, BackendConfig, CertConfig, ConfigSnapshot, FilterConfig, RouteConfig, ServerConfig } from './snapshot.js';
 
 export interface BuildSnapshotOptions {
   readonly prefix: string;
@@ -52,6 +53,7 @@ export function buildSnapshot(
   const serversByBackend = new Map<string, ServerConfig[]>();
   const filters = new Map<string, FilterConfig>();
   const certs = new Map<string, CertConfig>();
+  const acme = new Map<string, AcmeConfig>();
 
   for (const entry of state.entries()) {
     issues.push(...entry.issues);
@@ -75,6 +77,12 @@ export function buildSnapshot(
         const spec = valid.doc as CertSpec;
         const make = () => certConfig(ref.id, entry.key, valid.modRevision, spec);
         certs.set(ref.id, opts.memo ? opts.memo.cert(spec, make) : make());
+        break;
+      }
+      case 'acme': {
+        const last = previous?.acme.get(ref.id);
+        const same = last !== undefined && last.modRevision === valid.modRevision;
+        acme.set(ref.id, same ? last : { id: ref.id, key: entry.key, modRevision: valid.modRevision, certId: `acme-${ref.id}`, domains: (valid.doc as AcmeSpec).domains });
         break;
       }
       case 'filter': {
@@ -207,6 +215,7 @@ export function buildSnapshot(
     backends,
     filters,
     certs: opts.memo && previous !== undefined && sameEntries(previous.certs, certs) ? previous.certs : certs,
+    acme: previous !== undefined && sameEntries(previous.acme, acme) ? previous.acme : acme,
     issues,
   });
 }

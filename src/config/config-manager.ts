@@ -74,6 +74,15 @@ export class ConfigManager {
     return first;
   }
 
+  /**
+   * The latest value the watch delivered for one of Junction's own keys (`P/locks/…`,
+   * `P/acme-state/…`): read from memory, no store call. A few milliseconds behind the store.
+   */
+  ownValue(key: string): string | undefined {
+    const entry = this.#state.get(key);
+    return entry?.ref.kind === 'own' ? entry.raw.value : undefined;
+  }
+
   /** Re-builds the snapshot from the current state (e.g. after a filter module changed); nothing before the first load. */
   rebuild(): void {
     if (!this.#closed && this.#watch !== undefined) this.#apply([]);

@@ -1,7 +1,7 @@
 import { decodeDocument, type Clock, type DocumentKind, type DocumentTypes } from './decode/decode-document.js';
 import type { Validators } from './decode/validators.js';
 import type { ConfigIssue } from './issues.js';
-import { parseKey, type KeyRef } from './key-layout.js';
+import { isOwnKey, parseKey, type KeyRef } from './key-layout.js';
 import type { StoreEvent, StoreSnapshot, StoreUpdate, StoredValue } from './store/types.js';
 
 /** The last valid version of one key's document. */
@@ -41,7 +41,7 @@ export class ConfigState {
 
   /**
    * The revision of the last full read, or of the last update that touched configuration: an
-   * update that only rewrote `status/` keys does not move it, so a snapshot rebuilt later (a filter
+   * update that only rewrote Junction's own keys (`status/`, `locks/`, `acme-state/`…) does not move it, so a snapshot rebuilt later (a filter
    * module reloaded) still reports the revision of the configuration it serves.
    */
   get revision(): number {
@@ -58,17 +58,13 @@ export class ConfigState {
 
   /**
    * Applies one store update. Returns the issues of the values it rejected, and whether it touched
-   * configuration at all (an update that only rewrote `status/` keys — instances reporting
+   * configuration at all (an update that only rewrote Junction's own keys — instances reporting
    * themselves — changes nothing to serve, and must not cost every instance a rebuild).
    */
   apply(update: StoreUpdate): { rejected: ConfigIssue[]; configChanged: boolean } {
     if (update.kind === 'reset') return { rejected: this.#reset(update.snapshot), configChanged: true };
-    const configChanged = update.events.some((ev) => !this.#isStatusKey(ev.key));
+    const configChanged = update.events.some((ev) => !isOwnKey(this.prefix, ev.key));
     return { rejected: this.#changes(configChanged ? update.revision : this.#revision, update.events), configChanged };
-  }
-
-  #isStatusKey(key: string): boolean {
-    return key.startsWith(this.prefix + '/status/');
   }
 
   #reset(snapshot: StoreSnapshot): ConfigIssue[] {
@@ -103,7 +99,7 @@ export class ConfigState {
     if (ref.kind === 'unknown') {
       issues = [{ key: kv.key, code: 'unknown_key', message: `unknown key: ${ref.reason}`, revision: kv.modRevision }];
       valid = undefined;
-    } else if (ref.kind !== 'status') {
+    } else if (ref.kind !== 'own') {
       const decoded = decodeDocument(ref.kind, kv.value, this.validators, this.now);
       if (decoded.ok) {
         valid = { doc: decoded.value, modRevision: kv.modRevision };

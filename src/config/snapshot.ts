@@ -22,6 +22,8 @@ export interface ConfigSnapshot {
   readonly filters: ReadonlyMap<string, FilterConfig>;
   /** the certificates the TLS listener serves by SNI; the same map object as the previous snapshot's while no certificate changed */
   readonly certs: ReadonlyMap<string, CertConfig>;
+  /** the names to get certificates for from the ACME server (`P/acme/<id>`); the same map object as the previous snapshot's while none changed */
+  readonly acme: ReadonlyMap<string, AcmeConfig>;
   /** every key that is not serving its latest value, and why */
   readonly issues: readonly ConfigIssue[];
 }
@@ -69,6 +71,16 @@ export interface UpstreamTls {
   readonly verify: boolean;
   /** `P/certs/<id>` presented to the servers (mutual TLS) */
   readonly clientCert: string | undefined;
+}
+
+/** `P/acme/<id>`: its certificate goes to `P/certs/acme-<id>` (`certId`). */
+export interface AcmeConfig {
+  readonly id: string;
+  readonly key: string;
+  readonly modRevision: number;
+  readonly certId: string;
+  /** as written, lower-case DNS names, the first the subject */
+  readonly domains: readonly string[];
 }
 
 export interface FilterConfig {

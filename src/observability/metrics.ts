@@ -23,6 +23,7 @@ export interface Metrics {
   readonly filterErrors: Counter<'filter'>;
   readonly tlsHandshakeErrors: Counter<'reason'>;
   readonly certExpiry: Gauge<'cert'>;
+  readonly acmeOrders: Counter<'outcome'>;
 }
 
 /** What the certificate expiry gauge reads at each scrape: the certificates serving now. */
@@ -153,6 +154,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () =
           }
         : {}),
     }),
+    acmeOrders: (() => {
+      const c = new Counter({
+        name: 'junction_acme_orders_total',
+        help: 'ACME orders this instance drove, by outcome (issued: a first certificate for an AcmeSpec or new names; renewed; failed)',
+        labelNames: ['outcome'],
+        registers,
+      });
+      for (const outcome of ['issued', 'renewed', 'failed']) c.labels(outcome).inc(0);
+      return c;
+    })(),
     canaryForceIgnored: new Counter({
       name: 'junction_canary_force_ignored_total',
       help: 'Forced-backend headers or cookies that named no backend of the split (ignored)',

@@ -271,7 +271,15 @@ function documentsFor(mix: Mix): Record<DocumentKind, fc.Arbitrary<Record<string
     }),
   );
 
-  return { route, backend, server, filter, cert };
+  const domain = fc.stringMatching(/^[a-z0-9]{1,12}(\.[a-z0-9]{1,12}){1,3}$/);
+  const acme = doc({
+    domains: field(
+      fc.uniqueArray(domain, { minLength: 1, maxLength: 4 }),
+      fc.constantFrom([], ['*.wild.example'], ['Upper.Example'], ['127.0.0.1'], ['single'], ['trail.example.'], ['-bad.example'], [1], 'a.example'),
+    ),
+  });
+
+  return { route, backend, server, filter, cert, acme };
 }
 
 const MIXES: readonly Mix[] = [
@@ -303,4 +311,4 @@ export function rawDocument(kind: DocumentKind): fc.Arbitrary<string> {
   );
 }
 
-export const KINDS: readonly DocumentKind[] = ['route', 'backend', 'server', 'filter', 'cert'];
+export const KINDS: readonly DocumentKind[] = ['route', 'backend', 'server', 'filter', 'cert', 'acme'];

@@ -6,6 +6,7 @@ import { decodeDocument, type DocumentKind } from '../../src/config/decode/decod
 import { createValidators } from '../../src/config/decode/validators.js';
 import { BackendSpecSchema, ServerSpecSchema } from '../../src/config/schema/backend.js';
 import { CertSpecSchema } from '../../src/config/schema/cert.js';
+import { AcmeSpecSchema } from '../../src/config/schema/acme.js';
 import { FilterSpecSchema } from '../../src/config/schema/filter.js';
 import { RouteSpecSchema } from '../../src/config/schema/route.js';
 import type { TxnOp } from '../../src/config/store/types.js';
@@ -19,7 +20,7 @@ import { KINDS, rawDocument } from './arbitraries.js';
 // Reproduce a run with JUNCTION_FUZZ_SEED=<the seed printed in the diagnostics>.
 
 const SEED = Number(process.env.JUNCTION_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const DECODER_RUNS_PER_KIND = 2000; // x 5 kinds = 10,000 documents
+const DECODER_RUNS_PER_KIND = 2000; // x 6 kinds = 12,000 documents
 const STORE_BATCHES = 25;
 const STORE_BATCH = 24; // 600 documents through the store
 
@@ -29,6 +30,7 @@ const TOP_LEVEL: Record<DocumentKind, ReadonlySet<string>> = {
   server: new Set(Object.keys(ServerSpecSchema.properties)),
   filter: new Set(Object.keys(FilterSpecSchema.properties)),
   cert: new Set(Object.keys(CertSpecSchema.properties)),
+  acme: new Set(Object.keys(AcmeSpecSchema.properties)),
 };
 
 /**
@@ -127,7 +129,7 @@ test('a running Junction takes a few hundred generated documents: no crash, the 
         const raw = next(kind);
         const rejected = !decodeDocument(kind, raw, v).ok;
         const fuzzKey =
-          kind === 'route' ? `routes/fz-${slot}` : kind === 'backend' ? `backends/fz-${slot}` : kind === 'server' ? `servers/fz-${slot}/s${b % 3}` : kind === 'cert' ? `certs/fz-${slot}` : `filters/fz-${slot}`;
+          kind === 'route' ? `routes/fz-${slot}` : kind === 'backend' ? `backends/fz-${slot}` : kind === 'server' ? `servers/fz-${slot}/s${b % 3}` : kind === 'cert' ? `certs/fz-${slot}` : kind === 'acme' ? `acme/fz-${slot}` : `filters/fz-${slot}`;
         // now and then a rejected value lands on a key that is serving: its last good version must stay
         const live = liveKey[kind];
         const onLive = rejected && live !== undefined && slot === b % 6 && !items.some((it) => it.key === live);

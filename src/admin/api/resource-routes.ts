@@ -20,11 +20,12 @@ import { problemFields, type DocRef, type Problem } from './write-plan.js';
 export type DocumentView = (id: string, value: unknown) => unknown;
 
 /** The collections of the admin API (docs/api.md): `/api/v1/<name>` maps to the keys `P/<name>/<id>`. */
-export const COLLECTIONS: ReadonlyArray<{ readonly name: string; readonly kind: 'route' | 'backend' | 'filter' | 'cert'; readonly view?: DocumentView }> = [
+export const COLLECTIONS: ReadonlyArray<{ readonly name: string; readonly kind: 'route' | 'backend' | 'filter' | 'cert' | 'acme'; readonly view?: DocumentView }> = [
   { name: 'routes', kind: 'route' },
   { name: 'backends', kind: 'backend' },
   { name: 'filters', kind: 'filter' },
   { name: 'certs', kind: 'cert', view: certView },
+  { name: 'acme', kind: 'acme' },
 ];
 
 export function registerResourceRoutes(router: AdminRouter, ctx: ApiContext): void {

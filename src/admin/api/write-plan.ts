@@ -44,7 +44,7 @@ export interface PlanCheck {
 export function docRef(prefix: string, relKey: string): DocRef | string {
   const ref = parseKey(prefix, `${prefix}/${relKey}`);
   if (ref.kind === 'unknown') return ref.reason;
-  if (ref.kind === 'status') return 'status/ keys are written by Junction instances, not through the API';
+  if (ref.kind === 'own') return `${ref.folder}/ keys are written by Junction instances, not through the API`;
   return ref;
 }
 

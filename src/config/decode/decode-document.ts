@@ -1,15 +1,17 @@
 import type { FieldError } from '../issues.js';
 import type { BackendSpec, ServerSpec } from '../schema/backend.js';
+import type { AcmeSpec } from '../schema/acme.js';
 import type { CertSpec } from '../schema/cert.js';
 import type { FilterSpec } from '../schema/filter.js';
 import type { RouteSpec } from '../schema/route.js';
 import { jsonSyntaxReason, toFieldErrors } from './ajv-errors.js';
+import { acmeRules } from './acme-rules.js';
 import { backendRules, serverUrlError } from './backend-rules.js';
 import { certRules } from './cert-rules.js';
 import { routeRules } from './route-rules.js';
 import type { Validators } from './validators.js';
 
-export type DocumentKind = 'route' | 'backend' | 'server' | 'filter' | 'cert';
+export type DocumentKind = 'route' | 'backend' | 'server' | 'filter' | 'cert' | 'acme';
 
 export interface DocumentTypes {
   route: RouteSpec;
@@ -17,6 +19,7 @@ export interface DocumentTypes {
   server: ServerSpec;
   filter: FilterSpec;
   cert: CertSpec;
+  acme: AcmeSpec;
 }
 
 export type Decoded<K extends DocumentKind> =
@@ -69,5 +72,7 @@ function rules(kind: DocumentKind, doc: DocumentTypes[DocumentKind], now: Clock)
       return [];
     case 'cert':
       return certRules(doc as CertSpec, now());
+    case 'acme':
+      return acmeRules(doc as AcmeSpec);
   }
 }

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { isLinearRegex } from '../../routing/path-pattern.js';
 import { BackendSpecSchema, ServerSpecSchema, type BackendSpec, type ServerSpec } from '../schema/backend.js';
+import { AcmeSpecSchema, type AcmeSpec } from '../schema/acme.js';
 import { CertSpecSchema, type CertSpec } from '../schema/cert.js';
 import { FilterSpecSchema, type FilterSpec } from '../schema/filter.js';
 import { RouteSpecSchema, type RouteSpec } from '../schema/route.js';
@@ -17,6 +18,7 @@ export interface Validators {
   readonly server: ValidateFunction<ServerSpec>;
   readonly filter: ValidateFunction<FilterSpec>;
   readonly cert: ValidateFunction<CertSpec>;
+  readonly acme: ValidateFunction<AcmeSpec>;
 }
 
 export function createValidators(): Validators {
@@ -30,5 +32,6 @@ export function createValidators(): Validators {
     server: ajv.compile<ServerSpec>(ServerSpecSchema),
     filter: ajv.compile<FilterSpec>(FilterSpecSchema),
     cert: ajv.compile<CertSpec>(CertSpecSchema),
+    acme: ajv.compile<AcmeSpec>(AcmeSpecSchema),
   };
 }
