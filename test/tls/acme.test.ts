@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { startEtcd, freePort, type EtcdProcess } from '../support/etcd.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { startTestJunction, get, type TestJunction } from '../support/junction.js';
-import { spawnServe } from '../cli/cli-process.js';
+import { run, spawnServe } from '../cli/cli-process.js';
 import { waitFor } from '../support/wait.js';
 import type { AcmeReport } from '../../src/tls/acme/acme-driver.js';
 
@@ -86,6 +86,9 @@ test('one instance on the embedded store: issued, served by SNI, renewed a third
   assert.equal(shop?.cert, 'acme-shop');
   assert.equal(shop?.notAfter, new Date(first.validTo).toISOString());
   assert.equal(await metric(j, 'issued'), 1);
+  const cli = await run(['status'], { JUNCTION_ADMIN_URL: j.adminUrl });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /\nacme {6}this instance drives\n {2}shop: shop\.test, www\.shop\.test; valid, renews from \S+Z\n/);
   // the token is gone once the order is done
   assert.equal((await j.store.load()).kvs.filter((kv) => kv.key.includes('/acme-state/challenges/')).length, 0);
 
@@ -108,6 +111,8 @@ test('one instance on the embedded store: issued, served by SNI, renewed a third
   assert.equal(failed.state, 'failed');
   assert.ok(failed.lastError !== null && failed.lastError.length > 0, 'the reason is shown');
   assert.ok(failed.nextAttemptAt !== null && Date.parse(failed.nextAttemptAt) > Date.now() - 1000, 'the next attempt is scheduled');
+  const cliFailed = await run(['status'], { JUNCTION_ADMIN_URL: j.adminUrl });
+  assert.match(cliFailed.stdout, /\n {2}down: down\.test; FAILED \d+x, next try \S+: .+\n/);
   assert.ok((await metric(j, 'failed')) >= 2);
   assert.equal(await storedCert(j, 'acme-down'), undefined, 'no certificate is written for a failed order');
   assert.ok((await storedCert(j, 'acme-shop')) !== undefined, 'the other certificate keeps serving');

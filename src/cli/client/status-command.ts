@@ -25,6 +25,7 @@ interface Status {
   counts?: Record<string, number>;
   canary?: { guards?: GuardView[] };
   certs?: Array<{ id: string; sans: string[]; default: boolean; notAfter: string; expiresInDays: number; warning?: string }>;
+  acme?: { driver: string | null; driving: boolean; certificates: Array<{ id: string; domains: string[]; state: string; renewAt: string | null; failures: number; lastError: string | null; nextAttemptAt: string | null }> };
   tee?: Array<{ route: string; backend: string; intendedPercent: number; achievedPercent: number; sent: number; dropped: Record<string, number>; compare?: { matchRate: number | null } }>;
 }
 
@@ -64,6 +65,18 @@ export async function statusCommand(argv: readonly string[]): Promise<void> {
       const names = c.sans.length > 0 ? c.sans.join(', ') : '(no names)';
       const left = c.warning ? `WARNING: ${c.warning}` : `expires ${c.notAfter.slice(0, 10)} (in ${c.expiresInDays} days)`;
       lines.push(`  ${c.id}${c.default ? ' (default)' : ''}: ${names}; ${left}`);
+    }
+  }
+  if (s.acme !== undefined) {
+    lines.push(`acme      ${s.acme.driving ? 'this instance drives' : s.acme.driver === null ? 'no instance drives right now' : `driven by ${s.acme.driver}`}`);
+    for (const a of s.acme.certificates) {
+      const detail =
+        a.state === 'failed'
+          ? `FAILED ${a.failures}x, next try ${a.nextAttemptAt ?? '-'}: ${a.lastError ?? ''}`
+          : a.state === 'valid'
+            ? `valid, renews from ${a.renewAt ?? '-'}`
+            : a.state;
+      lines.push(`  ${a.id}: ${a.domains.join(', ')}; ${detail}`);
     }
   }
   out(lines.join('\n') + '\n');
