@@ -9,7 +9,7 @@ import { ConfigManager } from './config/config-manager.js';
 import { createValidators } from './config/decode/validators.js';
 import type { ConfigSnapshot } from './config/snapshot.js';
 import type { Graph } from './contracts/graph.js';
-import { openStore, type EtcdAuthOptions, type EtcdTlsOptions } from './config/store/index.js';
+import { openStore, storeOptionsFrom, type EtcdAuthOptions, type EtcdTlsOptions } from './config/store/index.js';
 import type { ConfigStore } from './config/store/types.js';
 import { builtinFiltersDir } from './filters/builtin-dir.js';
 import { chainResources } from './filters/chain-resources.js';
@@ -132,14 +132,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
   try {
     const store = components.started(
       opts.store ??
-        (await openStore({
-          etcd: opts.etcd ? [...opts.etcd] : undefined,
-          prefix: opts.prefix,
-          dataDir: opts.dataDir,
-          logger,
-          ...(opts.etcdTls === undefined ? {} : { etcdTls: opts.etcdTls }),
-          ...(opts.etcdAuth === undefined ? {} : { etcdAuth: opts.etcdAuth }),
-        })),
+        (await openStore(storeOptionsFrom(opts, logger))),
       'store',
       (s) => s.close(),
     );

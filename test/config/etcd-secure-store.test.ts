@@ -17,37 +17,16 @@ import { inspect } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { Secret, type EtcdTlsOptions } from '../../src/config/store/etcd-access.js';
 import { EtcdStore, type EtcdStoreOptions } from '../../src/config/store/etcd-store.js';
-import type { StoreEvent, StoreUpdate } from '../../src/config/store/types.js';
 import { etcdctl, startEtcd, type EtcdProcess } from '../support/etcd.js';
 import { enableAuth, rootctl, setPassword } from '../support/etcd-auth.js';
 import { mintPki, type CertFiles, type Pki } from '../support/pki.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { Recorder, until } from '../support/store-recorder.js';
 
 const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 const ADMIN_PASSWORD = `apw-${randomBytes(6).toString('hex')}`;
 const OUTSIDER_PASSWORD = `opw-${randomBytes(6).toString('hex')}`;
 
-class Recorder {
-  readonly updates: StoreUpdate[] = [];
-  readonly onUpdate = (u: StoreUpdate): void => {
-    this.updates.push(u);
-  };
-  events(): StoreEvent[] {
-    return this.updates.flatMap((u) => (u.kind === 'changes' ? [...u.events] : []));
-  }
-  untilKey(key: string, timeoutMs = 20_000): Promise<number> {
-    return until(`an event on ${key}`, () => this.events().some((e) => e.key === key), timeoutMs, () => JSON.stringify(this.updates));
-  }
-}
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 15_000, detail?: () => string): Promise<number> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${detail()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
-}
 
 async function rejectsWithCode(p: Promise<unknown>, code: string): Promise<Error> {
   let caught: Error | undefined;

@@ -8,31 +8,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { EtcdStore } from '../../src/config/store/etcd-store.js';
-import type { StoreEvent, StoreUpdate } from '../../src/config/store/types.js';
 import { etcdctl, startEtcd, startEtcdCluster, type EtcdProcess } from '../support/etcd.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { Recorder, until } from '../support/store-recorder.js';
 
-class Recorder {
-  readonly updates: StoreUpdate[] = [];
-  readonly onUpdate = (u: StoreUpdate): void => {
-    this.updates.push(u);
-  };
-  events(): StoreEvent[] {
-    return this.updates.flatMap((u) => (u.kind === 'changes' ? [...u.events] : []));
-  }
-  untilKey(key: string, timeoutMs = 15_000): Promise<number> {
-    return until(`an event on ${key}`, () => this.events().some((e) => e.key === key), timeoutMs, () => JSON.stringify(this.updates));
-  }
-}
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 15_000, detail?: () => string): Promise<number> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${detail()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
-}
 
 /** Asserts `pred` holds at every check during `ms` (for "stays false" properties). */
 async function holdsFor(what: string, pred: () => boolean, ms: number): Promise<void> {

@@ -23,6 +23,21 @@ export interface OpenStoreOptions {
   readonly etcdAuth?: EtcdAuthOptions;
 }
 
+/** The store options from a process's settings (`junction serve`'s flags, or JunctionOptions). */
+export function storeOptionsFrom(
+  src: { readonly etcd?: readonly string[] | undefined; readonly prefix: string; readonly dataDir: string; readonly etcdTls?: EtcdTlsOptions | undefined; readonly etcdAuth?: EtcdAuthOptions | undefined },
+  logger: Logger,
+): OpenStoreOptions {
+  return {
+    etcd: src.etcd ? [...src.etcd] : undefined,
+    prefix: src.prefix,
+    dataDir: src.dataDir,
+    logger,
+    ...(src.etcdTls === undefined ? {} : { etcdTls: src.etcdTls }),
+    ...(src.etcdAuth === undefined ? {} : { etcdAuth: src.etcdAuth }),
+  };
+}
+
 /** Opens the etcd store when endpoints are given, otherwise the embedded store under `dataDir`. */
 export async function openStore(opts: OpenStoreOptions): Promise<ConfigStore> {
   const endpoints = (opts.etcd ?? [])
