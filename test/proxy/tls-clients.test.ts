@@ -168,6 +168,22 @@ test('curl --http2 negotiates h2 by ALPN (and --http1.1 gets HTTP/1.1 on the sam
   assert.equal(h1.out.split('\n')[1], '200 1.1');
 });
 
+test('junction_tls_handshake_errors_total names why: plain HTTP sent to the TLS port, a TLS 1.1 client (alert 70)', async (t) => {
+  const reason = async (r: string) => (await metric(j.adminUrl, 'junction_tls_handshake_errors_total', { reason: r })) ?? 0;
+  const [plain, version] = [await reason('plain_http'), await reason('protocol_version')];
+  const curl = await run('curl', ['--version']).catch(() => undefined);
+  if (curl?.code === 0) {
+    const r = await run('curl', ['-sS', `http://127.0.0.1:${port}/`]);
+    assert.notEqual(r.code, 0, 'no HTTP answer on the TLS port');
+    await waitFor('plain_http counted', async () => (await reason('plain_http')) === plain + 1);
+  } else t.diagnostic('curl is not on this machine: plain_http not checked');
+  const old = await sClient('shop.test', ['-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']); // SECLEVEL 0: an OpenSSL that would not offer TLS 1.1 at all still does
+  assert.notEqual(old.code, 0, old.out);
+  assert.match(old.out, /alert protocol version/);
+  assert.match(old.out, /SSL alert number 70\b/);
+  await waitFor('protocol_version counted', async () => (await reason('protocol_version')) === version + 1);
+});
+
 /** The status document's errors for one key. */
 async function statusErrors(key: string): Promise<Array<{ key: string; field?: string; code: string; message: string; revision: number }>> {
   const r = await request(`${j.adminUrl}/api/v1/status`);
