@@ -16,7 +16,8 @@ export interface Graph {
   readonly backends: ReadonlyMap<string, BackendRuntime>;
   /**
    * The certificates of `snapshot.certs` by SNI name: the TLS listener's SNICallback calls
-   * `pick(servername)` on the current graph (undefined: refuse with `unrecognized_name`).
+   * `pick(servername)` on the current graph (undefined: the handshake is refused, with
+   * `handshake_failure`: Node cannot send `unrecognized_name`, docs/tls.md).
    */
   readonly certs: CertIndex;
 }

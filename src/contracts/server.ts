@@ -14,6 +14,19 @@ export interface UpstreamHandle {
   readonly load: ServerLoad;
   /** closing or closed: the balancer no longer picks the server */
   readonly closed: boolean;
+  /** an https:// server's TLS (undefined: plain HTTP) */
+  readonly tls?: UpstreamTls | undefined;
+}
+
+/** How Junction makes TLS handshakes with an https:// server whose backend sets `tls`. */
+export interface UpstreamTls {
+  /**
+   * node:tls connect options for a connection of its own (a WebSocket tunnel), as the pool's:
+   * `servername` is the one name sent and checked ('' : none is sent, the address is checked)
+   */
+  readonly connect: { readonly ca?: string; readonly servername: string; readonly rejectUnauthorized: boolean; readonly cert?: string; readonly key?: string };
+  /** what each request dispatched to the pool names as its servername (never the request's Host) */
+  readonly dispatchName: string;
 }
 
 /** A request attempt as a breaker sees it: a function that starts it and settles when it is known to have worked or failed. */

@@ -21,6 +21,8 @@ export class ActiveCheck {
     private readonly origin: string,
     readonly settings: ResolvedHealthCheck,
     private readonly onChange: (healthy: boolean, reason: string) => void,
+    /** an https:// server's TLS name for each check, as requests dispatch it (UpstreamTls) */
+    private readonly servername?: string,
   ) {}
 
   get healthy(): boolean {
@@ -47,7 +49,7 @@ export class ActiveCheck {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      const res = await this.pool.request({
+      const options: Parameters<Pool['request']>[0] & { servername?: string } = {
         origin: this.origin,
         path,
         method: 'GET',
@@ -55,7 +57,10 @@ export class ActiveCheck {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: ac.signal,
-      });
+        // the same name as requests: undici reconnects when a request's servername differs from the connection's
+        servername: this.servername,
+      };
+      const res = await this.pool.request(options);
       await res.body.dump();
       ok = res.statusCode >= 200 && res.statusCode < 400;
       reason = ok ? `GET ${path} answered ${res.statusCode}` : `GET ${path} answered ${res.statusCode}`;

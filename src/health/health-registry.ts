@@ -50,7 +50,7 @@ export class HealthRegistry {
       this.#healthChanged(h, 'health checks changed');
     }
     if (hc !== undefined && h.active === undefined) {
-      h.active = new ActiveCheck(upstream.pool, upstream.origin, hc, (_healthy, reason) => this.#healthChanged(h, reason));
+      h.active = new ActiveCheck(upstream.pool, upstream.origin, hc, (_healthy, reason) => this.#healthChanged(h, reason), upstream.tls?.dispatchName);
       h.active.start();
     }
     return lease;

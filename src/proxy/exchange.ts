@@ -136,18 +136,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#upstreamStart = performance.now();
       this.#waiting = true;
       try {
-        const accepted = server.upstream.pool.dispatch(
-          {
-            origin: server.upstream.origin,
-            path: this.path,
-            method: req.method as Dispatcher.HttpMethod,
-            headers: this.headers,
-            body: this.#body ?? (this.hasBody ? req : null),
-            headersTimeout: backend.headersTimeoutMs,
-            bodyTimeout: backend.bodyTimeoutMs,
-          },
-          this,
-        );
+        const options: Dispatcher.DispatchOptions & { servername?: string } = {
+          origin: server.upstream.origin,
+          path: this.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: this.headers,
+          body: this.#body ?? (this.hasBody ? req : null),
+          headersTimeout: backend.headersTimeoutMs,
+          bodyTimeout: backend.bodyTimeoutMs,
+          // https: the server's TLS name, not one undici would take from Host (UpstreamTls)
+          servername: server.upstream.tls?.dispatchName,
+        };
+        const accepted = server.upstream.pool.dispatch(options, this);
         // false: every connection of the pool is busy and the request waits in its queue
         if (!accepted && this.#waiting) this.#queueTimer = setTimeout(this.#onQueueTimeout, backend.queueTimeoutMs);
       } catch (err) {

@@ -52,6 +52,9 @@ export class UpgradeTunnels {
       path: ad.path,
       headers: [...ad.headers, 'connection', 'upgrade', 'upgrade', upgrade],
       agent: false,
+      // the backend's CA, verification, client certificate and TLS name, as its pool uses them
+      // (without a servername, node:https would send and check the request's Host)
+      ...(tls ? server.upstream.tls?.connect : undefined),
     });
     let answered = false;
     // No answer head in time: the same failure as undici's headers timeout (504).

@@ -1,6 +1,7 @@
-import { Pool } from 'undici';
+import { isIP } from 'node:net';
+import { buildConnector, Pool } from 'undici';
 import { ServerLoad } from '../balancing/server-load.js';
-import type { UpstreamHandle } from '../contracts/server.js';
+import type { UpstreamHandle, UpstreamTls } from '../contracts/server.js';
 
 export interface UpstreamOptions {
   /** origin, e.g. `http://10.0.0.1:8080` */
@@ -30,15 +31,18 @@ export class Upstream implements UpstreamHandle {
   readonly origin: string;
   readonly pool: Pool;
   readonly load: ServerLoad;
+  readonly tls: UpstreamTls | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(opts: UpstreamOptions) {
     this.origin = opts.origin;
     this.load = new ServerLoad();
+    // https:// with or without a backend `tls` (then: the system's CAs, verified)
+    this.tls = opts.origin.startsWith('https:') ? upstreamTls(opts.origin, opts.tls ?? { rejectUnauthorized: true }) : undefined;
     this.pool = new Pool(opts.origin, {
       connections: opts.connections,
       connectTimeout: opts.connectTimeoutMs,
-      ...(opts.tls === undefined ? {} : { connect: { ...opts.tls } }),
+      ...(this.tls === undefined ? {} : { connect: fixedNameConnector(this.tls, opts.connectTimeoutMs) }),
       // Per-request headers/body timeouts are given at dispatch time (they may change with config).
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 60_000,
@@ -61,4 +65,29 @@ export class Upstream implements UpstreamHandle {
     this.#closing = this.pool.destroy().catch(() => undefined);
     return this.#closing;
   }
+}
+
+/**
+ * The TLS of an https:// server: the backend's `tls`, and the one name its handshakes send and
+ * check — `tls.serverName`, else the server URL's host name, else (an address) none, the address
+ * being what is checked.
+ */
+function upstreamTls(origin: string, tls: UpstreamTlsOptions): UpstreamTls {
+  const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+  const name = tls.servername ?? (isIP(host) === 0 ? host : '');
+  return { connect: { ...tls, servername: name }, dispatchName: name === '' ? host : name };
+}
+
+/**
+ * undici's connector with the name fixed. Left to itself, undici takes each request's `Host`
+ * header as the TLS name (SNI and the certificate check) whenever it is a DNS name, overriding the
+ * connector's `servername`: a route matching `shop.example.com` would check the backend's
+ * certificate against `shop.example.com`, whatever `tls.serverName` says. The servername undici
+ * passes in is dropped here; `dispatchName` on every request keeps undici from reconnecting
+ * each time the `Host` changes (it does when a request's servername differs from the connection's).
+ */
+function fixedNameConnector(tls: UpstreamTls, connectTimeoutMs: number): buildConnector.connector {
+  const { servername, ...rest } = tls.connect;
+  const connect = buildConnector({ ...rest, ...(servername === '' ? {} : { servername }), timeout: connectTimeoutMs });
+  return (options, callback) => connect({ ...options, servername: servername === '' ? undefined : servername }, callback);
 }

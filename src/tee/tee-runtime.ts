@@ -76,18 +76,18 @@ export class TeeRuntime {
         state.count('sent');
         const handler = new ShadowHandler(resolve, reject, pair, spec.timeoutMs);
         try {
-          server.upstream.pool.dispatch(
-            {
-              origin: server.upstream.origin,
-              path,
-              method: method as Dispatcher.HttpMethod,
-              headers,
-              body,
-              headersTimeout: spec.timeoutMs,
-              bodyTimeout: spec.timeoutMs,
-            },
-            handler,
-          );
+          const options: Dispatcher.DispatchOptions & { servername?: string } = {
+            origin: server.upstream.origin,
+            path,
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            body,
+            headersTimeout: spec.timeoutMs,
+            bodyTimeout: spec.timeoutMs,
+            // https: the server's TLS name, not one undici would take from Host (UpstreamTls)
+            servername: server.upstream.tls?.dispatchName,
+          };
+          server.upstream.pool.dispatch(options, handler);
         } catch (err) {
           handler.onError(err as Error);
         }

@@ -107,8 +107,8 @@ export class CertIndex {
 
   /**
    * The TLS context for a handshake asking for `servername` (the listener's SNICallback), or
-   * undefined when no certificate covers it and none is the default: refuse the handshake
-   * (`unrecognized_name`).
+   * undefined when no certificate covers it and none is the default: the handshake is refused
+   * (with `handshake_failure`: Node's TLS cannot send `unrecognized_name`, docs/tls.md).
    */
   pick(servername: string | undefined): SecureContext | undefined {
     const cert = this.match(servername);

@@ -15,10 +15,12 @@
  *   failure messages; the access log is still on).
  * - commands read an empty stdin (a block is pasted, not typed into).
  * - `curl` is a wrapper around the real one: it refuses any non-loopback URL (documentation-range
- *   addresses must never be reached), records every response's status for the test, shows no
- *   progress meter (as on a terminal), and gives a GET that the proxy answers 404 `no_route` or
- *   503 `no_server` up to 3 s to be served: a write is applied within milliseconds, a reader never
- *   types fast enough to notice, a test does.
+ *   addresses must never be reached) unless the same command sends its host and port to loopback
+ *   with `--connect-to NAME:PORT:127.0.0.1:PORT` (how the TLS examples ask for a name by SNI:
+ *   `https://shop.example.com/` with `--connect-to shop.example.com:443:127.0.0.1:8443`), records
+ *   every response's status for the test, shows no progress meter (as on a terminal), and gives
+ *   a GET that the proxy answers 404 `no_route` or 503 `no_server` up to 3 s to be served: a write
+ *   is applied within milliseconds, a reader never types fast enough to notice, a test does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -398,12 +400,26 @@ function curlShim(real: string): string {
 # and gives a GET the proxy answers 404 no_route / 503 no_server up to 3 s to be served.
 real=${JSON.stringify(real)}
 get=1
+# "--connect-to NAME:PORT:127.0.0.1:PORT" (or localhost) sends NAME:PORT to loopback: such a URL is allowed
+routed=" "
+prev=
 for a in "$@"; do
-  if [[ "$a" =~ ^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@]*@)?(\\[[^]]*\\]|[^/?#:]*) ]]; then
-    host=\${BASH_REMATCH[2]}
+  if [ "$prev" = --connect-to ] && [[ "$a" =~ ^([^:]+):([0-9]+):(127\\.[0-9.]+|localhost):[0-9]+$ ]]; then
+    routed+="\${BASH_REMATCH[1],,}:\${BASH_REMATCH[2]} "
+  fi
+  prev=$a
+done
+for a in "$@"; do
+  if [[ "$a" =~ ^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#@]*@)?(\\[[^]]*\\]|[^/?#:]*)(:([0-9]+))? ]]; then
+    scheme=\${BASH_REMATCH[1],,}
+    host=\${BASH_REMATCH[3]}
+    port=\${BASH_REMATCH[5]}
+    [ -n "$port" ] || { [ "$scheme" = https ] && port=443 || port=80; }
     case "$host" in
       localhost|127.*|'[::1]') ;;
-      *) echo "docs-test: curl $a: not a loopback address; an example that reaches it must be marked norun" >&2; exit 97 ;;
+      *) if [[ "$routed" != *" \${host,,}:$port "* ]]; then
+           echo "docs-test: curl $a: not a loopback address; an example that reaches it must be marked norun (or --connect-to it to 127.0.0.1)" >&2; exit 97
+         fi ;;
     esac
   fi
   case "$a" in -X|--request|-d|--data*|-F|--form|-T|--upload-file|-I|--head) get=0 ;; esac
