@@ -189,10 +189,14 @@ export const LEGEND =
 
 function certsLines(c: CertsPart): string[] {
   const lines: string[] = [];
-  const loadCols: Column[] = [{ title: 'certificates' }, ...rightColumns('listening ms', 'ready ms', 'startedAt->appliedAt ms', 'RSS MiB', 'serving', 'put -> served p50 / p99 / max ms', 'PUT answered p50 ms', 'handshake CPU µs (rounds)', 'handshake p50 ms')];
+  const loadCols: Column[] = [
+    { title: 'certificates' },
+    ...rightColumns('listening ms', 'ready ms', 'startedAt->appliedAt ms', 'RSS MiB', 'serving', 'admin PUT -> served p50 / p99 / max ms', 'PUT answered p50 ms', 'etcd put -> served p50 / p99 / max ms', 'handshake CPU µs (rounds)', 'handshake p50 ms'),
+  ];
   const rows = c.sizes.map((n) => {
     const l = c.loads.find((x) => x.certs === n);
-    const r = c.rotations.find((x) => x.certs === n);
+    const r = c.rotations.find((x) => x.certs === n && x.via === 'admin');
+    const e = c.rotations.find((x) => x.certs === n && x.via === 'etcd');
     const h = c.sniHandshakes.find((x) => x.certs === n);
     return [
       int(n),
@@ -203,6 +207,7 @@ function certsLines(c: CertsPart): string[] {
       l ? int(l.serving) : '-',
       r ? `${ms(r.served.p50)} / ${ms(r.served.p99)} / ${ms(r.served.max)}` : '-',
       r ? ms(r.put.p50) : '-',
+      e ? `${ms(e.served.p50)} / ${ms(e.served.p99)} / ${ms(e.served.max)}` : '-',
       h?.summary?.cpuUsPerReq === undefined ? '-' : `${h.summary.cpuUsPerReq.toFixed(0)} (${h.runs.map((x) => x.cpuUsPerReq?.toFixed(0) ?? '-').join(' / ')})`,
       h?.summary?.handshakeP50Ms === undefined ? '-' : ms(h.summary.handshakeP50Ms),
     ];

@@ -125,40 +125,53 @@ export async function startWithCerts(group: ProcessGroup, paths: BenchPaths, etc
 
 export interface Rotation {
   readonly certs: number;
-  /** PUT sent -> a handshake naming ROT_NAME gets the new certificate, ms */
+  /** `admin`: PUT /api/v1/certs/rot; `etcd`: a put of the key straight into the store */
+  readonly via: 'admin' | 'etcd';
+  /** the write sent -> a handshake naming ROT_NAME gets the new certificate, ms */
   readonly served: Summary;
-  /** PUT sent -> its response, ms */
+  /** the write sent -> its response, ms */
   readonly put: Summary;
-  /** the unmeasured first puts, ms (put -> served) */
+  /** the unmeasured first writes, ms (write -> served) */
   readonly warmup: readonly number[];
-  /** handshakes made while waiting, per put (median) */
+  /** handshakes made while waiting, per write (median) */
   readonly handshakesPerPut: number;
 }
 
 /**
- * `iterations` certificate PUTs through the admin API (`PUT /api/v1/certs/rot`, a new leaf for
- * ROT_NAME each time, so a new fingerprint), each timed from the moment the request is sent until a
- * fresh TLS handshake naming ROT_NAME shows the new certificate (handshakes one after another, 2 ms
- * apart: back to back, a full handshake every few ms would load Junction's core and delay the apply
- * it waits for).
+ * `iterations` writes of the certificate `rot` (a new leaf for ROT_NAME each time, so a new
+ * fingerprint) — through the admin API (`PUT /api/v1/certs/rot`) or straight into etcd — each timed
+ * from the moment the write is sent until a fresh TLS handshake naming ROT_NAME shows the new
+ * certificate. Handshakes one after another, 2 ms apart: back to back, a full handshake every few
+ * ms would load Junction's core and delay the apply it waits for.
  */
-export async function rotationLatency(j: JunctionProc, mint: BenchCerts, certs: number, iterations: number, warmup = 5): Promise<Rotation> {
+export async function rotationLatency(
+  j: JunctionProc,
+  mint: BenchCerts,
+  set: CertSet,
+  via: Rotation['via'],
+  etcd: BenchEtcd,
+  iterations: number,
+  warmup: number,
+): Promise<Rotation> {
   const tlsUrl = j.tlsUrl ?? '';
   const served: number[] = [];
   const put: number[] = [];
   const cold: number[] = [];
   const probes: number[] = [];
   for (let k = -warmup; k < iterations; k++) {
-    const leaf = mint.leaf(ROT_NAME, 1_000_000 + certs + k + warmup);
-    const body = JSON.stringify(certSpec(leaf));
+    const leaf = mint.leaf(ROT_NAME, 1_000_000 + set.count * 10 + (via === 'admin' ? 0 : 5_000) + k + warmup);
     const t0 = performance.now();
-    const res = await request(`${j.adminUrl}/api/v1/certs/rot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
-    const text = await res.body.text();
+    if (via === 'admin') {
+      const res = await request(`${j.adminUrl}/api/v1/certs/rot`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(certSpec(leaf)) });
+      const text = await res.body.text();
+      if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`PUT /api/v1/certs/rot answered ${res.statusCode}: ${text.slice(0, 300)}`);
+    } else {
+      await etcd.putJson(`${set.prefix}/certs/rot`, certSpec(leaf));
+    }
     const tPut = performance.now();
-    if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`PUT /api/v1/certs/rot answered ${res.statusCode}: ${text.slice(0, 300)}`);
     let n = 0;
     const t1 = await pollUntil(
-      `the new certificate of ${ROT_NAME} (put ${k})`,
+      `the new certificate of ${ROT_NAME} (${via} write ${k})`,
       async () => {
         n++;
         return (await tlsFingerprint(tlsUrl, ROT_NAME)) === leaf.fingerprint256 ? performance.now() : undefined;
@@ -174,10 +187,10 @@ export async function rotationLatency(j: JunctionProc, mint: BenchCerts, certs: 
     }
     await sleep(20);
   }
-  const r: Rotation = { certs, served: summarize(served), put: summarize(put), warmup: cold.map((x) => Math.round(x * 100) / 100), handshakesPerPut: median(probes) };
+  const r: Rotation = { certs: set.count, via, served: summarize(served), put: summarize(put), warmup: cold.map((x) => Math.round(x * 100) / 100), handshakesPerPut: median(probes) };
   process.stdout.write(
-    `  ${int(certs)} certificates: first ${warmup} puts (warm-up) ${cold.map((x) => ms(x)).join(', ')} ms; ` +
-      `put -> served p50 ${ms(r.served.p50)} / p99 ${ms(r.served.p99)} / max ${ms(r.served.max)} ms (PUT answered p50 ${ms(r.put.p50)} ms), ${r.handshakesPerPut} handshakes per put\n`,
+    `  ${int(set.count)} certificates, ${via === 'admin' ? 'PUT /api/v1/certs/rot' : 'etcd put'}: ${warmup ? `first ${warmup} (warm-up) ${cold.map((x) => ms(x)).join(', ')} ms; ` : ''}` +
+      `write -> served p50 ${ms(r.served.p50)} / p99 ${ms(r.served.p99)} / max ${ms(r.served.max)} ms (write answered p50 ${ms(r.put.p50)} ms), ${r.handshakesPerPut} handshakes per write\n`,
   );
   return r;
 }
@@ -203,12 +216,16 @@ export interface SniMicro {
   readonly buildMs: { readonly small: number; readonly large: number };
 }
 
-function indexOf(set: CertSet): { index: CertIndex; buildMs: number } {
+function configsOf(set: CertSet): Map<string, CertConfig> {
   const configs = new Map<string, CertConfig>();
   set.leaves.forEach((c, i) => {
     const id = benchName(i).slice(0, 7);
     configs.set(id, certConfig(id, `/bench/certs/${id}`, 1, certSpec(c)));
   });
+  return configs;
+}
+
+function indexOf(configs: ReadonlyMap<string, CertConfig>): { index: CertIndex; buildMs: number } {
   const t0 = performance.now();
   const index = CertIndex.build(configs, new SecureContexts());
   return { index, buildMs: Math.round((performance.now() - t0) * 100) / 100 };
@@ -226,22 +243,25 @@ function nsPerPick(index: CertIndex, names: readonly string[], picks: number): n
 /**
  * The SNI lookup alone, in this process (dist/src/tls/cert-index.js, the listener's SNICallback
  * body): CertIndex.pick over 10 certificates vs over N, every name's TLS context made before timing
- * (a context is made once per certificate, at its first handshake). Rounds alternate the three
- * cases; each is the median.
+ * (a context is made once per certificate, at its first handshake). Each case has its own index and
+ * contexts (the contexts are a WeakMap by certificate: 1,000 of them make every lookup touch more
+ * memory). Rounds alternate the three cases; each is the median.
  */
 export function sniMicro(small: CertSet, large: CertSet, rounds = 5, picksPerRound = 2_000_000): SniMicro {
-  const s = indexOf(small);
-  const l = indexOf(large);
+  const s = indexOf(configsOf(small));
+  const largeConfigs = configsOf(large);
+  const l = indexOf(largeConfigs);
+  const l2 = indexOf(largeConfigs);
   const cycle = (names: readonly string[]) => Array.from({ length: 1000 }, (_, i) => names[i % names.length] as string);
   const smallNames = cycle(spreadNames(small, 10));
   const largeTen = cycle(spreadNames(large, 10));
   const largeSpread = cycle(spreadNames(large, 1000));
-  for (const [index, names] of [[s.index, smallNames], [l.index, largeTen], [l.index, largeSpread]] as const) nsPerPick(index, names, names.length * 20); // contexts made, code warm
+  for (const [index, names] of [[s.index, smallNames], [l.index, largeTen], [l2.index, largeSpread]] as const) nsPerPick(index, names, names.length * 20); // contexts made, code warm
   const runs: [number[], number[], number[]] = [[], [], []];
   for (let r = 0; r < rounds; r++) {
     runs[0].push(nsPerPick(s.index, smallNames, picksPerRound));
     runs[1].push(nsPerPick(l.index, largeTen, picksPerRound));
-    runs[2].push(nsPerPick(l.index, largeSpread, picksPerRound));
+    runs[2].push(nsPerPick(l2.index, largeSpread, picksPerRound));
   }
   const t = (xs: number[]): PickTiming => ({ ns: Math.round(median(xs) * 10) / 10, rounds: xs });
   return {
