@@ -99,7 +99,7 @@ class QuietBudget {
   async wait(): Promise<number | undefined> {
     if (this.opts.quietWaitS <= 0) return undefined;
     const t0 = performance.now();
-    const maxS = Math.max(0, Math.min(this.opts.quietWaitS, this.#left / 1000));
+    const maxS = Math.max(0, Math.round(Math.min(this.opts.quietWaitS, this.#left / 1000)));
     const busy = await waitForQuiet(this.opts.quietPct, maxS, (l) => process.stdout.write(`${l}\n`));
     this.#left -= Math.max(0, performance.now() - t0 - 1000);
     return busy;
