@@ -118,11 +118,11 @@ export async function runTls(group: ProcessGroup, paths: BenchPaths, opts: Bench
   say(`\n== tls: TLS, HTTP/2 and certificates ==\n${machineLine(machine)}, load average ${machine.loadAvg1}\n${group.pinning.describe()}`);
   if (busyWarning(machine)) say(busyWarning(machine));
   const tools: Record<string, string> = {
-    h2load: version(H2LOAD_BIN, ['--version']),
-    wrk: version(WRK_BIN, ['-v']).replace(/ Copyright.*$/, ''),
-    nginx: version(NGINX_BIN, ['-v']),
+    h2load: version(H2LOAD_BIN, ['--version']).replace(/^h2load /, ''),
+    wrk: version(WRK_BIN, ['-v']).replace(/ Copyright.*$/, '').replace(/^wrk /, ''),
+    nginx: version(NGINX_BIN, ['-v']).replace(/^nginx\//, ''),
     caddy: version(CADDY_BIN, ['version']).split(' ')[0] ?? '',
-    openssl: version('openssl', ['version']),
+    openssl: version('openssl', ['version']).replace(/^OpenSSL /, '').replace(/ \(Library.*$/, ''),
   };
   say(`tools: ${Object.entries(tools).map(([k, v]) => `${k} ${v}`).join('; ')}`);
   const missing = (d: TlsScenarioDef): string | undefined => {
