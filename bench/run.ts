@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- throughput|config|routes|all]` (default all), and the benches that `all` does
  * not run: `npm run bench -- tee` (shadow traffic cost) and `npm run bench -- filters` (filter chain
- * cost) and `npm run bench -- soak` (10 minutes of load and config changes, leak bounds). See docs/bench.md.
+ * cost) and `npm run bench -- soak` (10 minutes of load and config changes, leak bounds) and `npm run bench -- tls`
+ * (TLS and HTTP/2 cost vs nginx and Caddy, handshakes, certificates at scale). See docs/bench.md.
  * Every process the bench starts is stopped by PID at the end, on an error and on Ctrl-C.
  */
 import { runConfigLatency } from './config-latency.js';
@@ -13,11 +14,12 @@ import { runFilters } from './filters.js';
 import { runRoutesLoad } from './routes-load.js';
 import { runSoak } from './soak.js';
 import { runTee } from './tee.js';
+import { runTls } from './tls.js';
 import { runThroughput } from './lib/throughput.js';
 
 const SUITES = ['throughput', 'config', 'routes'] as const;
 /** run only when named, never by `all` */
-const EXTRA_SUITES = ['tee', 'filters', 'soak'] as const;
+const EXTRA_SUITES = ['tee', 'filters', 'soak', 'tls'] as const;
 type Suite = (typeof SUITES)[number] | (typeof EXTRA_SUITES)[number];
 const KNOWN: readonly Suite[] = [...SUITES, ...EXTRA_SUITES];
 
@@ -46,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         else if (suite === 'routes') await runRoutesLoad(group, paths, opts);
         else if (suite === 'tee') await runTee(group, paths, opts);
         else if (suite === 'soak') await runSoak(group, paths, opts);
+        else if (suite === 'tls') await runTls(group, paths, opts);
         else await runFilters(group, paths, opts);
       } catch (err) {
         failures++;

@@ -14,6 +14,11 @@ export interface NginxConfigOptions {
   readonly upstream: string;
   /** access log file, or undefined for access_log off */
   readonly accessLog?: string;
+  /**
+   * listen with TLS and HTTP/2 (`listen ... ssl http2`) with this certificate and key (files);
+   * everything else TLS at nginx's defaults (protocols, ciphers, no session cache, session tickets on)
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** Extra configuration text spliced into the baseline (the tee bench adds `mirror` this way). */
@@ -54,7 +59,9 @@ http {
     keepalive_requests 1000000;
   }${extras.http ?? ''}
   server {
-    listen 127.0.0.1:${o.listenPort};
+    listen 127.0.0.1:${o.listenPort}${o.tls ? ' ssl http2' : ''};${o.tls ? `
+    ssl_certificate ${o.tls.certFile};
+    ssl_certificate_key ${o.tls.keyFile};` : ''}
     location / {${extras.location ?? ''}
       proxy_pass http://bench_upstream;
       proxy_http_version 1.1;

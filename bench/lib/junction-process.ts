@@ -23,12 +23,16 @@ export interface JunctionOptions {
   readonly workers?: number;
   /** run under `node --cpu-prof` writing the profile into this directory on exit */
   readonly cpuProfDir?: string;
+  /** also open the TLS listener (`--listen-tls 127.0.0.1:<free port>`), at `tlsUrl` */
+  readonly listenTls?: boolean;
 }
 
 export interface JunctionProc {
   readonly managed: Managed;
   readonly url: string;
   readonly adminUrl: string;
+  /** `https://127.0.0.1:<port>` of the TLS listener, with `listenTls` */
+  readonly tlsUrl: string | undefined;
   /** performance.now() right before the spawn */
   readonly spawnedAt: number;
   /** the file that receives stdout (access log and other log lines) */
@@ -41,6 +45,7 @@ export async function startJunctionProcess(group: ProcessGroup, paths: BenchPath
   const dir = group.tempDir(`junction-${opts.name}`);
   const logFile = join(dir, opts.accessLog === 'file' ? 'access.log' : 'junction.log');
   const [listenPort, adminPort] = [await freePort(), await freePort()];
+  const tlsPort = opts.listenTls ? await freePort() : undefined;
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
     paths.junctionBin,
@@ -48,6 +53,7 @@ export async function startJunctionProcess(group: ProcessGroup, paths: BenchPath
     ...(opts.etcd === undefined ? ['--data-dir', join(dir, 'data')] : ['--etcd', opts.etcd]),
     '--prefix', opts.prefix ?? '/junction',
     '--listen', `127.0.0.1:${listenPort}`,
+    ...(tlsPort === undefined ? [] : ['--listen-tls', `127.0.0.1:${tlsPort}`]),
     '--admin', `127.0.0.1:${adminPort}`,
     '--instance-id', `bench-${opts.name}`,
     '--access-log', opts.accessLog === 'file' ? 'on' : 'off',
@@ -66,6 +72,7 @@ export async function startJunctionProcess(group: ProcessGroup, paths: BenchPath
     managed,
     url: `http://127.0.0.1:${listenPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
+    tlsUrl: tlsPort === undefined ? undefined : `https://127.0.0.1:${tlsPort}`,
     spawnedAt,
     logFile,
     logBytes: () => {
