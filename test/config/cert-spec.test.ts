@@ -105,7 +105,7 @@ test('a private key pasted into cert, an encrypted key, a key TLS refuses: rejec
   const weak = mintCert({ names: ['weak.example.com'], rsaBits: 512 });
   const w = errors({ cert: weak.cert, key: weak.key });
   assert.deepEqual(w.map((e) => e.field), ['key']);
-  assert.match(w[0]?.message ?? '', /cannot be loaded for TLS: ee key too small/);
+  assert.match(w[0]?.message ?? '', /is too weak for TLS: an RSA key of 512 bits \(at least 2048/);
   for (const e of [...combined, ...encrypted, ...w]) assertNoKeyText(e.message, shop.key, weak.key);
 });
 
