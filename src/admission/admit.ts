@@ -19,17 +19,25 @@ const FILTERS_FAILED = new HttpError('upstream_error', 'the request failed');
 
 /**
  * The one admission path every request passes, whatever carried it (HTTP/1.1, an upgrade):
- * an ACME challenge answered at once, then the current graph captured once, request id, Host and request-target checks, path
- * normalisation, route match, the route's request filters (which may answer locally — an
+ * an ACME challenge Junction knows answered at once, then the current graph captured once, request
+ * id, Host and request-target checks, path normalisation, route match, the route's request filters (which may answer locally — an
  * upgrade is refused the same way), the target choice with its sticky cookie, the server pick.
  * Only then does `forwarding`, the one step that differs by protocol, take the request upstream.
  */
 export function admit(deps: AdmissionDeps, req: IncomingMessage, res: ServerResponse, forwarding: Forwarding): void {
   const a = new Arrival(req, res, deps);
-  // ACME HTTP-01 before anything else: any instance answers, configured or not, whatever the routes
+  // ACME HTTP-01 before anything else: any instance answers the tokens Junction's ACME wrote,
+  // configured or not, whatever the routes; other tokens go to the routes like any request (an
+  // ACME client behind Junction keeps working)
   if (deps.challenges !== undefined && req.url?.startsWith(CHALLENGE_PATH) === true && (req.method === 'GET' || req.method === 'HEAD')) {
-    return answerChallenge(a, deps.challenges, req.url.slice(CHALLENGE_PATH.length));
+    return answerChallenge(a, deps.challenges, req.url.slice(CHALLENGE_PATH.length), () => routeArrival(a, forwarding));
   }
+  routeArrival(a, forwarding);
+}
+
+/** Everything after the arrival: host and target checks, the route, its filters, the choice. */
+function routeArrival(a: Arrival, forwarding: Forwarding): void {
+  const { deps, req } = a;
   const graph = deps.switcher.current;
   if (graph === undefined) return a.fail(NOT_READY);
   const t = requestTarget(req, deps.paths, a.protocol, a.host);

@@ -127,10 +127,13 @@ test('one instance on the embedded store: issued, served by SNI, renewed a third
   await waitFor('reported valid', () => acmeReport(j)?.certificates.find((x) => x.id === 'down')?.state === 'valid', 5000, 50);
 });
 
-test('challenges: unknown or malformed tokens are a 404 on any listener; a route cannot shadow the path', async () => {
+test('challenges: a token Junction wrote is answered before any route; any other goes to the routes (an ACME client behind Junction keeps working)', async () => {
   const j = await startTestJunction();
   cleanups.push(() => j.stop());
-  await j.put('backends/b', { servers: [{ id: 's', url: 'http://127.0.0.1:9' }] });
+  const { startUpstream } = await import('../support/upstream.js');
+  const up = await startUpstream('behind');
+  cleanups.push(() => up.close());
+  await j.put('backends/b', { servers: [{ id: 's', url: up.url }] });
   await j.applied(await j.put('routes/all', { match: { pathPrefix: '/' }, backend: 'b' }));
   await j.put('acme-state/challenges/tok_123-ABC', 'tok_123-ABC.thumbprint');
   const ok = await waitFor('the token is answered', async () => {
@@ -142,14 +145,21 @@ test('challenges: unknown or malformed tokens are a 404 on any listener; a route
   const head = await get(`${j.url}/.well-known/acme-challenge/tok_123-ABC`, { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.equal(head.text, '');
-  for (const path of ['/.well-known/acme-challenge/nope', '/.well-known/acme-challenge/a.b', '/.well-known/acme-challenge/..%2f..%2fetc', '/.well-known/acme-challenge/']) {
+  assert.equal(up.seen.filter((r) => r.url.includes('tok_123-ABC')).length, 0, 'the upstream never saw the token Junction answered');
+  for (const path of ['/.well-known/acme-challenge/nope', '/.well-known/acme-challenge/a.b', '/.well-known/acme-challenge/']) {
     const r = await get(`${j.url}${path}`);
-    assert.equal(r.status, 404, path);
-    assert.equal((JSON.parse(r.text) as { error: string }).error, 'not_found', path);
+    assert.equal(r.status, 200, path);
+    assert.equal(r.headers['x-upstream'], 'behind', `${path} went to the route`);
   }
-  // another method is not a challenge: it goes to the routes (here: an upstream that is down)
+  // another method is not a challenge: it goes to the routes too
   const post = await get(`${j.url}/.well-known/acme-challenge/tok_123-ABC`, { method: 'POST', body: 'x' });
-  assert.equal(post.status, 502);
+  assert.equal(post.headers['x-upstream'], 'behind');
+  // with no route for it, an unknown token is the usual 404 no_route
+  await j.applied(await j.del('routes/all'));
+  const none = await get(`${j.url}/.well-known/acme-challenge/nope`);
+  assert.equal(none.status, 404);
+  assert.equal((JSON.parse(none.text) as { error: string }).error, 'no_route');
+  assert.equal((await get(`${j.url}/.well-known/acme-challenge/tok_123-ABC`)).text, 'tok_123-ABC.thumbprint', 'a known token needs no route');
   // the API refuses to write Junction's own keys
   const put = await fetch(`${j.adminUrl}/api/v1/tx`, {
     method: 'POST',
