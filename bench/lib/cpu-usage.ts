@@ -63,3 +63,13 @@ export function cpuWindow(pids: readonly number[]): { end(requests: number): Cpu
     },
   };
 }
+
+/** A process's resident memory (VmRSS), MiB; undefined once it is gone. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}

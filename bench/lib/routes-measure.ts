@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { rssMiB } from './cpu-usage.js';
 import type { BenchPaths } from './bench-paths.js';
 import type { BenchEtcd } from './etcd-server.js';
 import { Poller } from './http-get.js';
@@ -36,14 +36,6 @@ export interface Loaded {
   readonly idleRevisionsPerS: number;
 }
 
-function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Starts Junction on `prefix` and times spawn -> listening -> ready. */
 export async function loadJunction(group: ProcessGroup, paths: BenchPaths, etcd: BenchEtcd, routes: number, prefix: string): Promise<Loaded> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { rssMiB } from './cpu-usage.js';
 import { request } from 'undici';
 import { certConfig } from '../../src/config/cert-config.js';
 import type { CertConfig } from '../../src/config/snapshot.js';
@@ -61,14 +61,6 @@ export interface CertLoad {
   readonly checked: number;
 }
 
-function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m?.[1] ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Starts Junction (TLS listener on) on a set's prefix, times spawn -> listening -> ready, and checks a few handshakes get their certificate. */
 export async function startWithCerts(group: ProcessGroup, paths: BenchPaths, etcd: BenchEtcd, set: CertSet, cpuProfDir?: string): Promise<{ j: JunctionProc; load: CertLoad }> {
