@@ -237,7 +237,7 @@ export async function runSoak(group: ProcessGroup, paths: BenchPaths, opts: Benc
         t,
         rssBytes: rssBytes(pid),
         fds: fdCount(pid),
-        heapUsedBytes: metrics ? promSum(metrics, 'junction_process_nodejs_heap_size_used_bytes') : undefined,
+        heapUsedBytes: metrics ? promSum(metrics, 'nodejs_heap_size_used_bytes') : undefined,
         appliedRevision: status?.revision,
         writtenRevision: liveChanger?.lastRevision ?? 0,
         changes: liveChanger?.written ?? 0,

@@ -139,7 +139,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
 
     // ---- the parts: made, wired, not started ----
     const switcher = new Switcher();
-    const metrics = createMetrics({ staleness: () => stalenessSeconds(store.health(), Date.now()), certs: () => switcher.snapshot?.certs.values() ?? [] });
+    const metrics = createMetrics({ version, staleness: () => stalenessSeconds(store.health(), Date.now()), certs: () => switcher.snapshot?.certs.values() ?? [] });
     const events = new JunctionEvents();
     const validators = createValidators();
     const filterLogger = logger.child({ component: 'filters' });

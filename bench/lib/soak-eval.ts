@@ -11,7 +11,7 @@ export interface SoakSample {
   readonly rssBytes: number | undefined;
   /** entries of /proc/<pid>/fd */
   readonly fds: number | undefined;
-  /** V8 heap used (junction_process_nodejs_heap_size_used_bytes), bytes */
+  /** V8 heap used (nodejs_heap_size_used_bytes), bytes */
   readonly heapUsedBytes: number | undefined;
   /** `/api/v1/status` → revision: the applied configuration */
   readonly appliedRevision: number | undefined;

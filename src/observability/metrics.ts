@@ -40,10 +40,29 @@ export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  * certificates): those gauges have no series of their own between scrapes, so a deleted
  * certificate's series is gone from the next scrape on.
  */
-export function createMetrics(opts: { defaultMetrics?: boolean; staleness?: () => number; certs?: () => Iterable<CertExpiry> } = {}): Metrics {
+export function createMetrics(
+  opts: { defaultMetrics?: boolean; staleness?: () => number; certs?: () => Iterable<CertExpiry>; version?: string } = {},
+): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'junction_process_' });
+  if (opts.defaultMetrics !== false) {
+    // the standard names (process_*, nodejs_*), as every Node.js dashboard expects them
+    collectDefaultMetrics({ register: registry });
+    // ...but for three gauges named *_total, which promtool rejects (prometheus/client_js#283);
+    // nodejs_active_{handles,requests,resources}{type} carry the same counts by type
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
+  if (opts.version !== undefined) {
+    new Gauge({
+      name: 'junction_build_info',
+      help: 'Always 1: the Junction version and the Node.js version this process runs',
+      labelNames: ['version', 'node'],
+      aggregator: 'max',
+      registers,
+    })
+      .labels(opts.version, process.version)
+      .set(1);
+  }
   const staleness = opts.staleness;
   const certs = opts.certs;
   return {

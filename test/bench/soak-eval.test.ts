@@ -139,14 +139,14 @@ test('Prometheus text: labels, escapes, sums and sums by label', () => {
     'junction_http_requests_total{route="main",backend="up",code="200"} 100',
     'junction_http_requests_total{route="main",backend="up-b",code="200"} 23',
     'junction_odd{path="a\\"b,c=d",x="y"} 1.5',
-    'junction_process_nodejs_heap_size_used_bytes 31457280',
+    'nodejs_heap_size_used_bytes 31457280',
     '',
   ].join('\n');
   const m = parsePromText(text);
   assert.equal(m.length, 7);
   assert.deepEqual(m[5]?.labels, { path: 'a"b,c=d', x: 'y' });
   assert.equal(promSum(m, 'junction_http_requests_total', { route: 'main' }), 123);
-  assert.equal(promSum(m, 'junction_process_nodejs_heap_size_used_bytes'), 31457280);
+  assert.equal(promSum(m, 'nodejs_heap_size_used_bytes'), 31457280);
   assert.equal(promSum(m, 'missing'), undefined);
   assert.deepEqual(promByLabel(m, 'junction_tee_requests_total', 'outcome', { route: 'main', backend: 'shadow' }), { sent: 12, failed: 12 });
 });
