@@ -24,6 +24,7 @@ import { ProtocolCounts } from './observability/protocol-counts.js';
 import type { ProxyDeps } from './proxy/proxy-deps.js';
 import { ProxyListener } from './proxy/proxy-listener.js';
 import { TlsListener, type CertPicker } from './proxy/tls-listener.js';
+import type { TlsTimeouts } from './proxy/tls-connection-timers.js';
 import { DEFAULT_PATH_OPTIONS, type PathOptions } from './routing/normalize-path.js';
 import { GraphApplier } from './runtime/graph-applier.js';
 import { openGraphResources } from './runtime/open-graph-resources.js';
@@ -45,6 +46,8 @@ export interface JunctionOptions {
   readonly listen: HostPort | undefined;
   /** the TLS listener: HTTP/2 and HTTP/1.1 by ALPN, certificates by SNI from `P/certs/` */
   readonly listenTls?: HostPort;
+  /** the TLS listener's connection timeouts (default 20 s for an HTTP/1.1 head, 120 s for an idle HTTP/2 session) */
+  readonly tlsTimeouts?: TlsTimeouts;
   readonly admin: HostPort;
   readonly etcd?: readonly string[];
   /** TLS to etcd (`--etcd-ca`, `--etcd-cert`, `--etcd-key`) */
@@ -173,7 +176,7 @@ export async function startJunction(opts: JunctionOptions): Promise<Junction> {
     };
     const proxy = new ProxyListener(deps);
     // the TLS listener: the same requests, told X-Forwarded-Proto https; certificates by SNI from the current graph
-    const tls = opts.listenTls === undefined ? undefined : new TlsListener({ ...deps, proto: 'https' }, () => certPicker(switcher.current), metrics);
+    const tls = opts.listenTls === undefined ? undefined : new TlsListener({ ...deps, proto: 'https' }, () => certPicker(switcher.current), metrics, opts.tlsTimeouts);
     if (tls !== undefined) events.on((e) => e.type === 'config.applied' && tls.refreshFallback());
     let draining = false;
     const ready = (): boolean => switcher.current !== undefined && !draining;

@@ -7,6 +7,7 @@ import { listen } from '../http/server-lifecycle.js';
 import type { Metrics } from '../observability/metrics.js';
 import { handleClientError } from './client-errors.js';
 import { createProxyHandler, type ProxyHandler } from './proxy-handler.js';
+import { DEFAULT_TLS_TIMEOUTS, Http1Connections, type TlsTimeouts } from './tls-connection-timers.js';
 import type { ProxyDeps } from './proxy-deps.js';
 
 /** What the TLS listener needs of the certificates in the store (the current graph's SNI index). */
@@ -40,15 +41,17 @@ export class TlsListener {
   readonly #handler: ProxyHandler;
   readonly #deps: ProxyDeps;
   readonly #sessions = new Set<Http2Session>();
-  readonly #http1 = new Set<Socket>();
+  readonly #http1: Http1Connections;
   #fallback: CertPicker['fallback'];
 
   constructor(
     deps: ProxyDeps,
     private readonly certs: () => CertPicker | undefined,
     private readonly metrics: Metrics,
+    timeouts: TlsTimeouts = DEFAULT_TLS_TIMEOUTS,
   ) {
     this.#deps = deps;
+    this.#http1 = new Http1Connections(timeouts.http1HeadMs);
     this.#handler = createProxyHandler(deps);
     this.#server = createSecureServer({
       allowHTTP1: true,
@@ -58,19 +61,27 @@ export class TlsListener {
     });
     const server = this.#server;
     // the compatibility objects implement the surface admission and forwarding use (see above)
-    server.on('request', (req, res) => this.#handler.request(req as unknown as IncomingMessage, res as unknown as ServerResponse));
-    server.on('upgrade', this.#handler.upgrade);
+    const http1 = this.#http1;
+    server.on('request', (req, res) => {
+      if (req.httpVersionMajor === 1) http1.requestStarted(req.socket, (done) => res.once('close', done));
+      this.#handler.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      http1.upgraded(socket);
+      this.#handler.upgrade(req, socket, head);
+    });
     server.on('clientError', (err: Error, socket: Socket) => handleClientError(err, socket, deps.unroutedSeries));
     server.on('tlsClientError', (err: NodeJS.ErrnoException) => this.metrics.tlsHandshakeErrors.labels(handshakeFailure(err)).inc());
     server.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
       session.on('error', () => session.destroy());
+      // idle: GOAWAY, and the session closes once its streams are done
+      session.setTimeout(timeouts.h2IdleMs, () => session.close());
       session.once('close', () => this.#sessions.delete(session));
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       if (socket.alpnProtocol === 'h2') return;
-      this.#http1.add(socket);
-      socket.once('close', () => this.#http1.delete(socket));
+      http1.add(socket);
     });
     this.refreshFallback();
   }
@@ -98,7 +109,7 @@ export class TlsListener {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && inFlight.count > 0) await new Promise((r) => setTimeout(r, 25));
     for (const s of this.#sessions) s.destroy();
-    for (const socket of this.#http1) socket.destroy();
+    for (const socket of [...this.#http1.sockets]) socket.destroy();
     this.#handler.close();
     await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
   }
