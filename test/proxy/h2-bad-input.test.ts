@@ -6,10 +6,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as h2connect } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { startTestJunction, type TestJunction } from '../support/junction.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { TestCa } from '../support/test-ca.js';
+import type { TestJunction } from '../support/junction.js';
+import type { TestUpstream } from '../support/upstream.js';
+import type { TestCa } from '../support/test-ca.js';
+import { startTlsJunction, type TlsJunction } from '../support/tls-junction.js';
 import { FRAME, RawH2, indexedStatus } from '../support/raw-h2.js';
 
 let ca: TestCa;
@@ -17,27 +17,25 @@ let j: TestJunction;
 let up: TestUpstream;
 let port: number;
 
+let fx: TlsJunction;
+
 before(async () => {
-  ca = new TestCa();
-  const cert = ca.issue(['h2.test']);
-  up = await startUpstream('up', (req, res, body) => {
-    const delay = req.url?.startsWith('/slow') ? 800 : 0;
-    setTimeout(() => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ url: req.url, bodyLength: body.length }));
-    }, delay);
+  fx = await startTlsJunction({
+    certs: { h2: { names: ['h2.test'], default: true } },
+    upstream: (req, res, body) => {
+      const delay = req.url?.startsWith('/slow') ? 800 : 0;
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ url: req.url, bodyLength: body.length }));
+      }, delay);
+    },
+    junction: { shutdownTimeoutMs: 5000 },
   });
-  j = await startTestJunction({ listenTls: { host: '127.0.0.1', port: 0 }, shutdownTimeoutMs: 5000 });
-  port = (j.tlsAddress as AddressInfo).port;
-  await j.put('certs/h2', { cert: cert.cert, key: cert.key, default: true });
-  await j.put('backends/up', { servers: [{ id: 'u', url: up.url }] });
-  await j.applied(await j.put('routes/all', { match: { pathPrefix: '/' }, backend: 'up' }));
+  ({ ca, j, up, port } = fx);
 });
 
 after(async () => {
-  await j?.stop();
-  await up?.close();
-  ca?.dispose();
+  await fx?.stop();
 });
 
 const BASE: ReadonlyArray<readonly [string, string]> = [

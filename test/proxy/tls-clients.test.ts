@@ -12,14 +12,14 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'undici';
-import { startTestJunction, type TestJunction } from '../support/junction.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { TestCa, type Minted } from '../support/test-ca.js';
+import type { TestJunction } from '../support/junction.js';
+import type { TestUpstream } from '../support/upstream.js';
+import type { TestCa, Minted } from '../support/test-ca.js';
+import { startTlsJunction, type TlsJunction } from '../support/tls-junction.js';
 import { mintCert } from '../support/certs.js';
 import { metric } from '../faults/helpers.js';
 import { waitFor } from '../support/wait.js';
@@ -34,28 +34,21 @@ let port: number;
 let dir: string;
 let caFile: string;
 
+let fx: TlsJunction;
+
 before(async () => {
-  ca = new TestCa();
-  shop = ca.issue(['shop.test']);
-  wild = ca.issue(['*.wild.test']);
-  fallback = ca.issue(['default.test']);
+  fx = await startTlsJunction({
+    certs: { shop: { names: ['shop.test'] }, wild: { names: ['*.wild.test'] }, fallback: { names: ['default.test'], default: true } },
+  });
+  ({ ca, j, up, port } = fx);
+  ({ shop, wild, fallback } = fx.certs as Record<'shop' | 'wild' | 'fallback', Minted>);
   dir = mkdtempSync(join(tmpdir(), 'junction-tls-clients-'));
   caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.cert);
-  up = await startUpstream('up');
-  j = await startTestJunction({ listenTls: { host: '127.0.0.1', port: 0 } });
-  port = (j.tlsAddress as AddressInfo).port;
-  await j.put('certs/shop', { cert: shop.cert, key: shop.key });
-  await j.put('certs/wild', { cert: wild.cert, key: wild.key });
-  await j.put('certs/fallback', { cert: fallback.cert, key: fallback.key, default: true });
-  await j.put('backends/up', { servers: [{ id: 'u', url: up.url }] });
-  await j.applied(await j.put('routes/all', { match: { pathPrefix: '/' }, backend: 'up' }));
 });
 
 after(async () => {
-  await j?.stop();
-  await up?.close();
-  ca?.dispose();
+  await fx?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

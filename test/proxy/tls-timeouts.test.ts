@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as h2connect } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { startTestJunction, type TestJunction } from '../support/junction.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { TestCa } from '../support/test-ca.js';
+import type { TestUpstream } from '../support/upstream.js';
+import type { TestCa } from '../support/test-ca.js';
+import { startTlsJunction, type TlsJunction } from '../support/tls-junction.js';
 
 // The TLS listener's own connection deadlines (node:http2's HTTP/1.1 fallback enforces none):
 // an HTTP/1.1 head must be complete within http1HeadMs of the handshake or of the last answer,
@@ -15,28 +14,24 @@ const HEAD_MS = 600;
 const IDLE_MS = 600;
 
 let ca: TestCa;
-let j: TestJunction;
 let up: TestUpstream;
 let port: number;
 
+let fx: TlsJunction;
+
 before(async () => {
-  ca = new TestCa();
-  const cert = ca.issue(['t.test']);
-  up = await startUpstream('up', (req, res) => {
-    const slow = req.url === '/slow';
-    setTimeout(() => res.end('done'), slow ? HEAD_MS * 2 : 0);
+  fx = await startTlsJunction({
+    certs: { t: { names: ['t.test'], default: true } },
+    upstream: (req, res) => {
+      setTimeout(() => res.end('done'), req.url === '/slow' ? HEAD_MS * 2 : 0);
+    },
+    junction: { tlsTimeouts: { http1HeadMs: HEAD_MS, h2IdleMs: IDLE_MS } },
   });
-  j = await startTestJunction({ listenTls: { host: '127.0.0.1', port: 0 }, tlsTimeouts: { http1HeadMs: HEAD_MS, h2IdleMs: IDLE_MS } });
-  port = (j.tlsAddress as AddressInfo).port;
-  await j.put('certs/t', { cert: cert.cert, key: cert.key, default: true });
-  await j.put('backends/up', { servers: [{ id: 'u', url: up.url }] });
-  await j.applied(await j.put('routes/all', { match: { pathPrefix: '/' }, backend: 'up' }));
+  ({ ca, up, port } = fx);
 });
 
 after(async () => {
-  await j?.stop();
-  await up?.close();
-  ca?.dispose();
+  await fx?.stop();
 });
 
 /** An HTTP/1.1-over-TLS connection; `closedAt` resolves with ms since connect when the server closes it. */
