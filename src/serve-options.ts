@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { storeOptionsFrom, type EtcdAuthOptions, type EtcdTlsOptions, type OpenStoreOptions } from './config/store/index.js';
+import type { EtcdAuthOptions, EtcdTlsOptions } from './config/store/index.js';
 import type { HostPort, JunctionOptions } from './junction.js';
 import { AccessLog, type LineSink } from './observability/access-log.js';
 import type { PathOptions } from './routing/normalize-path.js';
@@ -64,7 +64,3 @@ export function junctionOptions(opts: ServeOptions, logger: Logger, sink: LineSi
   };
 }
 
-/** The store a `--workers` primary opens from the flags (a single process opens it in startJunction). */
-export function storeOptions(opts: ServeOptions, logger: Logger): OpenStoreOptions {
-  return storeOptionsFrom(opts, logger);
-}

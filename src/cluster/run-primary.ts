@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AdminAuth } from '../admin/auth.js';
-import { storeOptions, type ServeOptions } from '../serve-options.js';
-import { openStore } from '../config/store/index.js';
+import type { ServeOptions } from '../serve-options.js';
+import { openStore, storeOptionsFrom } from '../config/store/index.js';
 import type { ConfigStore } from '../config/store/types.js';
 import { demoBanner } from '../demo/demo-banner.js';
 import { writeDemoConfig } from '../demo/demo-config.js';
@@ -29,7 +29,7 @@ export async function runPrimary(opts: ServeOptions): Promise<number> {
   let admin: Server | undefined;
   let stopping = false;
   try {
-    const store: ConfigStore = await openStore(storeOptions(opts, logger));
+    const store: ConfigStore = await openStore(storeOptionsFrom(opts, logger));
     cleanup.unshift(() => store.close());
     if (opts.demo) {
       if (opts.demoUpstreams === undefined) {

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { dnsNames, oneLineName, pemBlocks, validity } from './decode/cert-pem.js';
+import { leafFacts, pemBlocks } from './decode/cert-pem.js';
 import type { CertSpec } from './schema/cert.js';
 import type { CertConfig } from './snapshot.js';
 
@@ -9,17 +9,11 @@ import type { CertConfig } from './snapshot.js';
  */
 export function certConfig(id: string, key: string, modRevision: number, spec: CertSpec): CertConfig {
   const leaf = new X509Certificate((pemBlocks(spec.cert)[0] as { pem: string }).pem);
-  const { notBefore, notAfter } = validity(leaf);
   const config: Omit<CertConfig, 'keyPem'> = {
     id,
     key,
     modRevision,
-    sans: dnsNames(leaf),
-    subject: oneLineName(leaf.subject),
-    issuer: oneLineName(leaf.issuer),
-    notBefore: notBefore.toISOString(),
-    notAfter: notAfter.toISOString(),
-    fingerprint256: leaf.fingerprint256,
+    ...leafFacts(leaf),
     default: spec.default ?? false,
     certPem: spec.cert,
   };

@@ -86,6 +86,16 @@ function upgrade(headers: Array<[string, string]>): string {
   return `GET /api/v1/events HTTP/1.1\r\n${[...headers, ...upgradeHeaders, ['Connection', 'Upgrade']].map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
 }
 
+/** A WebSocket upgrade with a foreign Origin, and one with a foreign Host (DNS rebinding): each a 403 with its code. */
+async function foreignUpgradesRefused(port: number, self: string): Promise<void> {
+  const foreign = await raw(port, upgrade([['Host', self], ['Origin', 'http://evil.example']]));
+  assert.equal(foreign.status, 403, foreign.head);
+  assert.equal(foreign.json().error, 'forbidden_origin');
+  const rebound = await raw(port, upgrade([['Host', `evil.example:${port}`], ['Origin', `http://evil.example:${port}`]]));
+  assert.equal(rebound.status, 403, rebound.head);
+  assert.equal(rebound.json().error, 'forbidden_host');
+}
+
 describe('an admin listener without a token (loopback)', () => {
   let j: TestJunction;
   let port: number;
@@ -159,12 +169,7 @@ describe('an admin listener without a token (loopback)', () => {
   });
 
   test('the events WebSocket: a foreign Origin or a foreign Host gets 403 before any handshake', async () => {
-    const foreign = await raw(port, upgrade([['Host', self], ['Origin', 'http://evil.example']]));
-    assert.equal(foreign.status, 403, foreign.head);
-    assert.equal(foreign.json().error, 'forbidden_origin');
-    const rebound = await raw(port, upgrade([['Host', `evil.example:${port}`], ['Origin', `http://evil.example:${port}`]]));
-    assert.equal(rebound.status, 403, rebound.head);
-    assert.equal(rebound.json().error, 'forbidden_host');
+    await foreignUpgradesRefused(port, self);
     const crossSite = await raw(port, upgrade([['Host', self], ['Sec-Fetch-Site', 'cross-site']]));
     assert.equal(crossSite.status, 403, crossSite.head);
   });
@@ -307,12 +312,7 @@ describe('the --workers primary (no token, loopback)', () => {
   });
 
   test('the events socket through the primary: 403 for a foreign Origin or Host, open for its own page', async () => {
-    const foreign = await raw(port, upgrade([['Host', self], ['Origin', 'http://evil.example']]));
-    assert.equal(foreign.status, 403, foreign.head);
-    assert.equal(foreign.json().error, 'forbidden_origin');
-    const rebound = await raw(port, upgrade([['Host', `evil.example:${port}`], ['Origin', `http://evil.example:${port}`]]));
-    assert.equal(rebound.status, 403, rebound.head);
-    assert.equal(rebound.json().error, 'forbidden_host');
+    await foreignUpgradesRefused(port, self);
     assert.equal((await hello(self)).type, 'hello');
   });
 

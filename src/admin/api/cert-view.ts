@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { dnsNames, oneLineName, pemBlocks, validity } from '../../config/decode/cert-pem.js';
+import { leafFacts, pemBlocks } from '../../config/decode/cert-pem.js';
 import type { CertConfig } from '../../config/snapshot.js';
 
 /**
@@ -30,17 +30,7 @@ export function certView(id: string, value: unknown): CertView {
     leaf = undefined;
   }
   if (leaf === undefined) return { id, sans: null, subject: null, issuer: null, notBefore: null, notAfter: null, fingerprint256: null, default: isDefault };
-  const { notBefore, notAfter } = validity(leaf);
-  return {
-    id,
-    sans: dnsNames(leaf),
-    subject: oneLineName(leaf.subject),
-    issuer: oneLineName(leaf.issuer),
-    notBefore: notBefore.toISOString(),
-    notAfter: notAfter.toISOString(),
-    fingerprint256: leaf.fingerprint256,
-    default: isDefault,
-  };
+  return { id, ...leafFacts(leaf), default: isDefault };
 }
 
 /** The same view of a certificate that is serving. */

@@ -58,6 +58,32 @@ export function validity(cert: X509Certificate): { notBefore: Date; notAfter: Da
   return { notBefore: c.validFromDate ?? new Date(cert.validFrom), notAfter: c.validToDate ?? new Date(cert.validTo) };
 }
 
+/** What a leaf says, as the status, the API and the SNI index show it. */
+export interface LeafFacts {
+  /** the DNS names of its subjectAltName */
+  readonly sans: string[];
+  /** subject and issuer, one line each */
+  readonly subject: string;
+  readonly issuer: string;
+  /** ISO times */
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** colon-separated upper-case hex, as `openssl x509 -fingerprint -sha256` prints it */
+  readonly fingerprint256: string;
+}
+
+export function leafFacts(leaf: X509Certificate): LeafFacts {
+  const { notBefore, notAfter } = validity(leaf);
+  return {
+    sans: dnsNames(leaf),
+    subject: oneLineName(leaf.subject),
+    issuer: oneLineName(leaf.issuer),
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    fingerprint256: leaf.fingerprint256,
+  };
+}
+
 /** `C=US, O=Let's Encrypt, CN=R3`: one-line form of Node's multi-line distinguished name. */
 export function oneLineName(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
